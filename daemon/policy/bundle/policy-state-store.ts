@@ -1,0 +1,61 @@
+// Persisted state of signed team policy: the applied bundle (so a restart comes back on the
+// last good policy and rollback protection survives restarts) and the last refused bundle.
+// Written only when a bundle is offered, never on the request path.
+import type Database from 'better-sqlite3';
+import type { AppliedPolicy, RefusedBundle } from '../../../shared/schemas/policy-bundle.js';
+
+export const policyStateMigrations: readonly string[] = [
+  `CREATE TABLE policy_state (
+     slot TEXT PRIMARY KEY CHECK (slot IN ('applied', 'refused')),
+     record TEXT NOT NULL,            -- JSON: AppliedPolicy or RefusedBundle
+     bundle TEXT                      -- the applied bundle, verbatim (signature re-checked at start)
+   ) STRICT`,
+];
+
+export interface PolicyStateStore {
+  applied(): AppliedPolicy | null;
+  appliedBundle(): { applied: AppliedPolicy; bundleText: string } | null;
+  lastRefusal(): RefusedBundle | null;
+  saveApplied(applied: AppliedPolicy, bundleText: string): void;
+  saveRefusal(refusal: RefusedBundle): void;
+}
+
+export function createPolicyStateStore(db: Database.Database): PolicyStateStore {
+  const select = db.prepare<[string], { record: string; bundle: string | null }>('SELECT record, bundle FROM policy_state WHERE slot = ?');
+  const upsert = db.prepare<[string, string, string | null]>(
+    'INSERT INTO policy_state (slot, record, bundle) VALUES (?, ?, ?) ON CONFLICT(slot) DO UPDATE SET record = excluded.record, bundle = excluded.bundle',
+  );
+  // Cached: status() is read by the admin API; the store is the only writer.
+  let applied: AppliedPolicy | null | undefined;
+  let refusal: RefusedBundle | null | undefined;
+
+  return {
+    applied() {
+      if (applied === undefined) {
+        const row = select.get('applied');
+        applied = row ? (JSON.parse(row.record) as AppliedPolicy) : null;
+      }
+      return applied;
+    },
+    appliedBundle() {
+      const row = select.get('applied');
+      if (!row || row.bundle === null) return null;
+      return { applied: JSON.parse(row.record) as AppliedPolicy, bundleText: row.bundle };
+    },
+    lastRefusal() {
+      if (refusal === undefined) {
+        const row = select.get('refused');
+        refusal = row ? (JSON.parse(row.record) as RefusedBundle) : null;
+      }
+      return refusal;
+    },
+    saveApplied(next, bundleText) {
+      upsert.run('applied', JSON.stringify(next), bundleText);
+      applied = next;
+    },
+    saveRefusal(next) {
+      upsert.run('refused', JSON.stringify(next), null);
+      refusal = next;
+    },
+  };
+}
