@@ -3,6 +3,9 @@
 // for editors. Defaults live here as `default` annotations; the loader fills them in before
 // validating, so fields with a default are required in the loaded type and optional in the file.
 //
+// Annotation `errorMessage` replaces the validator's wording for a field (pattern, format, …)
+// in load errors.
+//
 // Each area owns its own block in its own schema file and plugs it in with ONE line in
 // `ConfigFile` below (see "area blocks"). Unknown keys anywhere are errors.
 import Type from 'typebox';
@@ -10,10 +13,12 @@ import Type from 'typebox';
 /** Where a secret comes from: an environment variable, or the OS keychain (service "kagami"). */
 export const SecretRef = Type.Object(
   {
-    env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable name' })),
+    env: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', errorMessage: 'must be an environment variable name (letters, digits, _)' }),
+    ),
     keychain: Type.Optional(Type.String({ minLength: 1, description: 'keychain account (service "kagami")' })),
   },
-  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: '{ env: NAME } or { keychain: ACCOUNT }' },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, errorMessage: 'must be { env: NAME } or { keychain: ACCOUNT }' },
 );
 export type SecretRef = { readonly env: string } | { readonly keychain: string };
 
@@ -48,10 +53,10 @@ export const ProviderTimeouts = Type.Object(
 export const ProviderConfig = Type.Object(
   {
     /** Connection name, referenced by models[].provider and policy endpoints. */
-    id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 64 }),
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 64, errorMessage: 'must be lowercase letters, digits, ".", "_" or "-" (at most 64)' }),
     /** Adapter id registered in daemon/providers/index.ts (openai, azure, vllm, ollama, anthropic, …). */
     type: Type.String({ minLength: 1 }),
-    base_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
+    base_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', errorMessage: 'must be a URL (http:// or https://)' })),
     api_key: Type.Optional(SecretRef),
     timeouts: ProviderTimeouts,
     /** Where the provider processes data (policy conditions use it). */
@@ -126,9 +131,11 @@ export type ResolvedProvider = Readonly<ProviderConfig> & {
 };
 
 /** The loaded, deep-frozen config every part of the daemon reads. */
-export type Config = Readonly<Omit<ConfigFile, 'providers' | 'data_dir'>> & {
+export type Config = Readonly<Omit<ConfigFile, 'providers' | 'models' | 'data_dir'>> & {
   readonly data_dir: string;
   readonly providers: readonly ResolvedProvider[];
+  /** `model` (the upstream id) defaults to `name`. */
+  readonly models: readonly (Readonly<ModelConfig> & { readonly model: string })[];
   /** The file it came from, or null for the embedded defaults. */
   readonly source: string | null;
 };

@@ -1,0 +1,69 @@
+// The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows)
+// through @napi-rs/keyring. Every entry Kagami owns lives under the service "kagami"; the
+// account is the name a config `{ keychain: ACCOUNT }` ref uses (the desktop app writes
+// `provider:<id>`). Calls are synchronous (the daemon reads secrets once, at config load).
+// Values are returned to the caller only by readKeychainSecret; listing shows a fingerprint
+// and the last 4 characters, never the value.
+import { createHash } from 'node:crypto';
+import { Entry, findCredentials } from '@napi-rs/keyring';
+
+export const KEYCHAIN_SERVICE = 'kagami';
+
+/** The keychain could not be reached (no Secret Service running, locked, denied). */
+export class KeychainUnavailableError extends Error {
+  constructor(action: string, cause: unknown) {
+    super(`OS keychain unavailable (${action}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'KeychainUnavailableError';
+  }
+}
+
+export interface KeychainAccount {
+  readonly account: string;
+  /** First 12 hex chars of the value's SHA-256, to tell two values apart without showing them. */
+  readonly fingerprint: string;
+  /** Last 4 characters of the value. */
+  readonly last4: string;
+}
+
+function withKeychain<T>(action: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw new KeychainUnavailableError(action, error);
+  }
+}
+
+function checkAccount(account: string): void {
+  if (account.length === 0 || account.length > 256) throw new RangeError('keychain account must be 1-256 characters');
+}
+
+/** The stored value, or null when there is no entry for the account. */
+export function readKeychainSecret(account: string): string | null {
+  checkAccount(account);
+  return withKeychain(`read ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).getPassword());
+}
+
+/** Creates or replaces the entry. */
+export function writeKeychainSecret(account: string, value: string): void {
+  checkAccount(account);
+  if (value.length === 0) throw new RangeError('refusing to store an empty secret');
+  withKeychain(`write ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).setPassword(value));
+}
+
+/** Removes the entry; false when there was none. */
+export function deleteKeychainSecret(account: string): boolean {
+  checkAccount(account);
+  return withKeychain(`delete ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).deleteCredential());
+}
+
+/** Every account under the "kagami" service, with a fingerprint and last 4 characters. */
+export function listKeychainAccounts(): KeychainAccount[] {
+  const credentials = withKeychain('list', () => findCredentials(KEYCHAIN_SERVICE));
+  return credentials
+    .map(({ account, password }) => ({
+      account,
+      fingerprint: createHash('sha256').update(password).digest('hex').slice(0, 12),
+      last4: password.slice(-4),
+    }))
+    .sort((a, b) => a.account.localeCompare(b.account));
+}
