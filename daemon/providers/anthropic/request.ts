@@ -1,0 +1,212 @@
+// OpenAI chat request → Anthropic Messages request body. System and developer messages are
+// merged into `system`; consecutive same-role turns are merged (Anthropic wants user and
+// assistant to alternate; OpenAI tool results become user turns of tool_result blocks).
+// `response_format` json has no native equivalent: it becomes one forced tool named
+// JSON_TOOL whose input the response side turns back into message content.
+import { GatewayError } from '../../../shared/errors.js';
+import type { JsonObject } from '../../pipeline/context.js';
+import {
+  parseDataUrl,
+  parseToolArguments,
+  rejectUnsupported,
+  requestedMaxTokens,
+  stopSequences,
+  textOf,
+  type ChatContentPart,
+  type ChatRequestIn,
+} from '../openai-shapes.js';
+
+export const JSON_TOOL = 'json';
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** reasoning_effort → thinking budget (Anthropic's minimum budget is 1024). */
+const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 4096, high: 16384 };
+
+type Block = JsonObject & { type: string };
+interface Turn {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+export interface AnthropicRequestOptions {
+  /** max_tokens when the client sent none (Anthropic requires it). */
+  defaultMaxTokens?: number;
+}
+
+/** Whether the request asks for JSON output, answered through the forced JSON_TOOL. */
+export function usesJsonTool(req: ChatRequestIn): boolean {
+  const type = req.response_format?.type;
+  return type === 'json_object' || type === 'json_schema';
+}
+
+export function toAnthropicRequest(req: ChatRequestIn, model: string, options: AnthropicRequestOptions = {}): JsonObject {
+  rejectUnsupported(req, 'anthropic');
+  const system: Block[] = [];
+  const turns: Turn[] = [];
+  const push = (role: Turn['role'], blocks: Block[]): void => {
+    if (blocks.length === 0) return;
+    const last = turns[turns.length - 1];
+    if (last !== undefined && last.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+
+  req.messages.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        const text = textOf(message.content);
+        if (text !== '') system.push({ type: 'text', text });
+        break;
+      }
+      case 'user':
+        push('user', userBlocks(message.content, `${param}.content`));
+        break;
+      case 'assistant': {
+        const blocks = assistantTextBlocks(message.content);
+        (message.tool_calls ?? []).forEach((call, j) => {
+          blocks.push({
+            type: 'tool_use',
+            id: call.id,
+            name: call.function.name,
+            input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
+          });
+        });
+        push('assistant', blocks);
+        break;
+      }
+      case 'tool': {
+        if (typeof message.tool_call_id !== 'string') {
+          throw new GatewayError('invalid_request', 'tool messages need tool_call_id', { param: `${param}.tool_call_id` });
+        }
+        push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) }]);
+        break;
+      }
+      default:
+        throw new GatewayError('unsupported_feature', `message role "${message.role}" is not supported by anthropic`, {
+          param: `${param}.role`,
+        });
+    }
+  });
+
+  if (turns.length === 0) {
+    throw new GatewayError('invalid_request', 'at least one user or assistant message is required', { param: 'messages' });
+  }
+
+  const body: JsonObject = {
+    model,
+    max_tokens: requestedMaxTokens(req) ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+    messages: turns,
+  };
+  if (system.length > 0) body['system'] = system;
+  if (typeof req.temperature === 'number') body['temperature'] = req.temperature;
+  if (typeof req.top_p === 'number') body['top_p'] = req.top_p;
+  if (typeof req['top_k'] === 'number') body['top_k'] = req['top_k'];
+  const stop = stopSequences(req);
+  if (stop !== undefined) body['stop_sequences'] = stop;
+  if (req.stream === true) body['stream'] = true;
+  if (typeof req.user === 'string') body['metadata'] = { user_id: req.user };
+  const effort = req.reasoning_effort;
+  if (typeof effort === 'string' && effort !== 'none') {
+    const budget = THINKING_BUDGET[effort];
+    if (budget === undefined) {
+      throw new GatewayError('invalid_request', `unknown reasoning_effort "${effort}"`, { param: 'reasoning_effort' });
+    }
+    body['thinking'] = { type: 'enabled', budget_tokens: budget };
+    // Anthropic needs room for the answer beyond the thinking budget.
+    if ((body['max_tokens'] as number) <= budget) body['max_tokens'] = budget + DEFAULT_MAX_TOKENS;
+  }
+  Object.assign(body, toolFields(req));
+  return body;
+}
+
+function userBlocks(content: ChatRequestIn['messages'][number]['content'], param: string): Block[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  const blocks: Block[] = [];
+  content.forEach((part, k) => {
+    const block = userPart(part, `${param}[${k}]`);
+    if (block !== null) blocks.push(block);
+  });
+  return blocks;
+}
+
+function userPart(part: ChatContentPart, param: string): Block | null {
+  switch (part.type) {
+    case 'text':
+      return part.text === undefined || part.text === '' ? null : { type: 'text', text: part.text };
+    case 'image_url': {
+      const url = part.image_url?.url;
+      if (typeof url !== 'string') throw new GatewayError('invalid_request', 'image_url.url is required', { param });
+      const data = parseDataUrl(url, `${param}.image_url.url`);
+      const source = data === null ? { type: 'url', url } : { type: 'base64', media_type: data.mediaType, data: data.base64 };
+      return { type: 'image', source };
+    }
+    case 'file': {
+      const data = typeof part.file?.file_data === 'string' ? parseDataUrl(part.file.file_data, `${param}.file.file_data`) : null;
+      if (data === null || data.mediaType !== 'application/pdf') {
+        throw new GatewayError('unsupported_feature', 'only inline PDF files (file_data as a data URL) are supported by anthropic', {
+          param,
+        });
+      }
+      return { type: 'document', source: { type: 'base64', media_type: data.mediaType, data: data.base64 } };
+    }
+    default:
+      throw new GatewayError('unsupported_feature', `content part type "${part.type}" is not supported by anthropic`, { param });
+  }
+}
+
+function assistantTextBlocks(content: ChatRequestIn['messages'][number]['content']): Block[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  const blocks: Block[] = [];
+  for (const part of content) {
+    const text = part.type === 'text' ? part.text : part.type === 'refusal' ? part.refusal : undefined;
+    if (typeof text === 'string' && text !== '') blocks.push({ type: 'text', text });
+  }
+  return blocks;
+}
+
+function toolFields(req: ChatRequestIn): JsonObject {
+  const tools: JsonObject[] = [];
+  (req.tools ?? []).forEach((tool, i) => {
+    if (tool.type !== 'function' || tool.function === undefined) {
+      throw new GatewayError('unsupported_feature', `tool type "${tool.type}" is not supported by anthropic`, {
+        param: `tools[${i}].type`,
+      });
+    }
+    const entry: JsonObject = {
+      name: tool.function.name,
+      input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+    };
+    if (tool.function.description !== undefined) entry['description'] = tool.function.description;
+    tools.push(entry);
+  });
+
+  let choice: JsonObject | undefined = toolChoice(req);
+  if (usesJsonTool(req)) {
+    const schema = req.response_format?.json_schema?.schema ?? { type: 'object' };
+    tools.push({ name: JSON_TOOL, description: 'Respond with a JSON object.', input_schema: schema });
+    // With the client's own tools present the model may still call them; otherwise force JSON.
+    choice = tools.length === 1 ? { type: 'tool', name: JSON_TOOL } : { type: 'any' };
+  }
+  if (tools.length === 0) return {};
+  const fields: JsonObject = { tools };
+  if (choice !== undefined) {
+    if (req.parallel_tool_calls === false && choice['type'] !== 'none') choice['disable_parallel_tool_use'] = true;
+    fields['tool_choice'] = choice;
+  }
+  return fields;
+}
+
+function toolChoice(req: ChatRequestIn): JsonObject | undefined {
+  const choice = req.tool_choice;
+  if (choice === undefined) return req.parallel_tool_calls === false ? { type: 'auto' } : undefined;
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  if (typeof choice === 'object' && choice.type === 'function' && typeof choice.function?.name === 'string') {
+    return { type: 'tool', name: choice.function.name };
+  }
+  throw new GatewayError('invalid_request', 'tool_choice must be auto, none, required or a function', { param: 'tool_choice' });
+}
