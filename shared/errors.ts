@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE = {
   upstream_timeout: { status: 504, type: 'timeout_error' },
   // ours
   internal_error: { status: 500, type: 'server_error' },
+  client_disconnected: { status: 499, type: 'invalid_request_error' }, // client went away; only audited, never sent
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,56 @@
+// The daemon's request events, published on node:diagnostics_channel (as undici does):
+// kagami:request:start|route|redact|end. Anyone in the process subscribes by channel name
+// (metrics, tracing, the admin SSE route); publishing costs nothing when nobody listens.
+import diagnostics from 'node:diagnostics_channel';
+import type { RequestEvent, RequestRouteEvent, RequestStartEvent } from '../../shared/schemas/events.js';
+
+export const CHANNELS = {
+  start: 'kagami:request:start',
+  route: 'kagami:request:route',
+  redact: 'kagami:request:redact',
+  end: 'kagami:request:end',
+} as const;
+
+/** Payload of `kagami:request:redact`: counts per `TYPE:action`. */
+export interface RequestRedactEvent {
+  readonly trace_id: string;
+  readonly direction: 'request' | 'response';
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export interface RequestEvents {
+  readonly start: diagnostics.Channel;
+  readonly route: diagnostics.Channel;
+  readonly redact: diagnostics.Channel;
+  readonly end: diagnostics.Channel;
+  publishStart(event: RequestStartEvent): void;
+  publishRoute(event: RequestRouteEvent): void;
+  publishRedact(event: RequestRedactEvent): void;
+  publishEnd(event: RequestEvent): void;
+}
+
+/** The process-wide channels (diagnostics_channel names are global). */
+export function createRequestEvents(): RequestEvents {
+  const start = diagnostics.channel(CHANNELS.start);
+  const route = diagnostics.channel(CHANNELS.route);
+  const redact = diagnostics.channel(CHANNELS.redact);
+  const end = diagnostics.channel(CHANNELS.end);
+  return {
+    start,
+    route,
+    redact,
+    end,
+    publishStart: (event) => {
+      if (start.hasSubscribers) start.publish(event);
+    },
+    publishRoute: (event) => {
+      if (route.hasSubscribers) route.publish(event);
+    },
+    publishRedact: (event) => {
+      if (redact.hasSubscribers) redact.publish(event);
+    },
+    publishEnd: (event) => {
+      if (end.hasSubscribers) end.publish(event);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Request bodies are JSON and nothing else: fastify's text/plain parser is removed (a
+// cross-site form could otherwise post to us), other media types get 415, bytes must be
+// valid UTF-8 (fatal decoder) and nesting is limited before JSON.parse ever runs.
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../shared/errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Deepest {}/[] nesting in JSON bytes, stopping early once past `limit`. Strings are skipped. */
+export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+export interface JsonBodyLimits {
+  readonly bodyBytes: number;
+  readonly jsonDepth: number;
+}
+
+export function registerJsonBody(app: FastifyInstance, limits: JsonBodyLimits): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.bodyBytes }, (_request, body, done) => {
+    const bytes = body as Buffer;
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      done(new GatewayError('invalid_json', 'The request body is not valid UTF-8.'), undefined);
+      return;
+    }
+    if (jsonDepthExceeds(bytes, limits.jsonDepth)) {
+      done(new GatewayError('invalid_json', `The request body nests JSON deeper than ${limits.jsonDepth} levels.`), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : 'parse error';
+      done(new GatewayError('invalid_json', `We could not parse the JSON body of your request. (${detail})`), undefined);
+    }
+  });
+}

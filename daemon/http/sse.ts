@@ -1,0 +1,67 @@
+// Writes an OpenAI-shaped stream to the client byte for byte as OpenAI frames it:
+// `data: <compact JSON>\n\n` per chunk, then `data: [DONE]\n\n`. A failure after the stream
+// started cannot change the 200 already sent: it is written as one OpenAI-style error event
+// `data: {"error":{…}}\n\n` and the stream ends without [DONE] (the openai SDKs raise it as
+// an APIError). Backpressure: waits for 'drain' when the socket buffer is full.
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
+import type { JsonObject } from '../pipeline/context.js';
+
+const DONE = 'data: [DONE]\n\n';
+
+function waitForDrain(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+export async function sendSse(
+  reply: FastifyReply,
+  status: number,
+  events: AsyncIterable<JsonObject>,
+  extraHeaders: Readonly<Record<string, string>>,
+  onUnexpected: (error: unknown) => void,
+): Promise<void> {
+  reply.hijack();
+  const response = reply.raw;
+  const headers: Record<string, string | number | string[]> = {};
+  const replyHeaders = reply.getHeaders();
+  for (const name in replyHeaders) {
+    const value = replyHeaders[name];
+    if (value !== undefined) headers[name] = value as string | number | string[];
+  }
+  Object.assign(headers, extraHeaders);
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
+  headers['cache-control'] = 'no-cache';
+  headers.connection = 'keep-alive';
+  response.writeHead(status, headers);
+
+  const iterator = events[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) break;
+      if (response.destroyed) break;
+      if (!response.write(`data: ${JSON.stringify(next.value)}\n\n`)) await waitForDrain(response);
+    }
+    if (!response.destroyed) response.end(DONE);
+  } catch (error) {
+    const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'The stream failed inside the gateway.');
+    if (!isGatewayError(error)) onUnexpected(error);
+    if (!response.destroyed && failure.code !== 'client_disconnected') {
+      response.end(`data: ${JSON.stringify(failure.toOpenAiBody())}\n\n`);
+    } else {
+      response.destroy();
+    }
+  } finally {
+    // Client gone or loop left early: let the inner stages clean up (abort upstream, audit).
+    if (response.destroyed) await iterator.return?.();
+  }
+}

@@ -1,0 +1,116 @@
+// The innermost stage: send the request to the first candidate target that answers.
+// Fails over to the next candidate on connect errors, 5xx and timeouts, but only before
+// anything reached the client (a stream is committed once the upstream answered 2xx).
+// Breakers, retry budget and latency tracking come in through `attemptPolicy`.
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
+import type { ProviderCapabilities } from '../providers/types.js';
+import { defaultAttemptPolicy, type AttemptPolicy } from '../upstream/attempt-policy.js';
+import { sendToUpstream } from '../upstream/send.js';
+import type { Upstreams } from '../upstream/upstreams.js';
+import type { Operation, Outcome, RequestContext, Stage, Target } from './context.js';
+
+export interface ForwardUpstreamDeps {
+  readonly upstreams: Upstreams;
+  readonly attemptPolicy?: AttemptPolicy;
+  readonly events?: { publishRoute(event: { trace_id: string; provider: string; endpoint: string; upstream_model: string; attempt: number }): void };
+}
+
+/** What ctx.annotations.route holds (read by recordAudit and the policy area). */
+export interface RouteAnnotation {
+  /** `${provider}/${upstreamModel}` of each target that failed or was skipped before the answer. */
+  fallbacksTried: string[];
+  /** Why each fallback was needed (error code or 'skipped'). */
+  reasons: string[];
+}
+
+const CAPABILITY: Readonly<Record<Operation, keyof ProviderCapabilities>> = {
+  chat: 'chat',
+  completion: 'completions',
+  embedding: 'embeddings',
+};
+
+function describe(target: Target): string {
+  return `${target.provider}/${target.upstreamModel}`;
+}
+
+export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
+  const policy = deps.attemptPolicy ?? defaultAttemptPolicy;
+
+  return async function forwardUpstream(ctx: RequestContext): Promise<Outcome> {
+    const route: RouteAnnotation = { fallbacksTried: [], reasons: [] };
+    ctx.annotations.route = route;
+    const op = ctx.request.op;
+    const stream = op !== 'embedding' && ctx.request.body.stream === true;
+    let lastError: GatewayError | undefined;
+
+    for (let index = 0; index < ctx.candidates.length; index++) {
+      const target = ctx.candidates[index] as Target;
+      const upstream = deps.upstreams.get(target.provider);
+      if (upstream === undefined) {
+        throw new GatewayError('internal_error', `model '${target.endpoint}' names provider '${target.provider}', which is not configured`);
+      }
+      if (!upstream.adapter.capabilities[CAPABILITY[op]]) {
+        lastError = new GatewayError('capability_missing', `Provider '${target.provider}' does not support ${CAPABILITY[op]}.`, { param: 'model' });
+        route.fallbacksTried.push(describe(target));
+        route.reasons.push(lastError.code);
+        continue;
+      }
+      if (!policy.admit(target, ctx)) {
+        route.fallbacksTried.push(describe(target));
+        route.reasons.push('skipped');
+        continue;
+      }
+      deps.events?.publishRoute({
+        trace_id: ctx.traceId,
+        provider: target.provider,
+        endpoint: target.endpoint,
+        upstream_model: target.upstreamModel,
+        attempt: index + 1,
+      });
+      const call = {
+        op,
+        body: { ...ctx.request.body, model: target.upstreamModel },
+        upstreamModel: target.upstreamModel,
+        stream,
+        connection: upstream.connection,
+      };
+      const attemptStart = performance.now();
+      try {
+        const result = await sendToUpstream(upstream, call, {
+          signal: ctx.signal,
+          headers: { traceparent: ctx.traceparent },
+          onStreamEnd: (usage, upstreamMs, error) => {
+            if (usage !== undefined) ctx.usage = usage;
+            ctx.upstreamMs = (ctx.upstreamMs ?? 0) + upstreamMs;
+            policy.record(target, error === undefined ? { ok: true, latencyMs: upstreamMs } : { ok: false, latencyMs: upstreamMs, error }, ctx);
+          },
+        });
+        ctx.target = target;
+        ctx.responseHeaders['x-kagami-provider'] = target.provider;
+        ctx.responseHeaders['x-kagami-endpoint'] = target.endpoint;
+        ctx.responseHeaders['x-kagami-upstream-model'] = target.upstreamModel;
+        if (result.kind === 'json') {
+          ctx.upstreamMs = (ctx.upstreamMs ?? 0) + result.upstreamMs;
+          if (result.usage !== undefined) ctx.usage = result.usage;
+          policy.record(target, { ok: true, latencyMs: result.upstreamMs }, ctx);
+          return { kind: 'json', status: result.status, body: result.body };
+        }
+        return { kind: 'stream', status: result.status, events: result.events };
+      } catch (error) {
+        const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'upstream call failed', { cause: error });
+        const latencyMs = performance.now() - attemptStart;
+        ctx.upstreamMs = (ctx.upstreamMs ?? 0) + latencyMs;
+        if (failure.code === 'client_disconnected') throw failure;
+        policy.record(target, { ok: false, latencyMs, error: failure }, ctx);
+        lastError = failure;
+        if (index + 1 < ctx.candidates.length && policy.shouldFailover(failure, index + 1, ctx)) {
+          route.fallbacksTried.push(describe(target));
+          route.reasons.push(failure.code);
+          continue;
+        }
+        throw failure;
+      }
+    }
+    throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream target is available for this request (all circuit breakers open).');
+  };
+}

@@ -1,0 +1,27 @@
+// The request pipeline, in order. Each stage is built once from its factory with the
+// daemon's deps; adding a stage is one import and one line in the list (and its deps type in
+// PipelineDeps). Order matters: audit outermost (sees every outcome), then who is asking,
+// what policy allows, limits, redaction (wraps the response too), routing, the upstream call.
+import { createAuthenticate, type AuthenticateDeps } from './authenticate.js';
+import { composeStages } from './compose.js';
+import type { Outcome, RequestContext, Stage } from './context.js';
+import { createForwardUpstream, type ForwardUpstreamDeps } from './forward-upstream.js';
+import { createRecordAudit, type RecordAuditDeps } from './record-audit.js';
+import { createSelectRoute, type SelectRouteDeps } from './select-route.js';
+
+export type PipelineDeps = RecordAuditDeps & AuthenticateDeps & SelectRouteDeps & ForwardUpstreamDeps;
+
+export type RunPipeline = (ctx: RequestContext) => Promise<Outcome>;
+
+export function createPipeline(deps: PipelineDeps): RunPipeline {
+  const stages: Stage[] = [
+    createRecordAudit(deps),
+    createAuthenticate(deps),
+    // applyPolicy (policy)
+    // enforceLimits (policy)
+    // redactPrompt (redaction)
+    createSelectRoute(deps),
+    createForwardUpstream(deps),
+  ];
+  return composeStages(stages);
+}

@@ -1,0 +1,169 @@
+// The outermost stage: sees every outcome (answer, stream, error) and writes one audit row.
+// The row is committed BEFORE the client gets the end of the answer (JSON: before it is sent;
+// stream: before the final [DONE]), so a crash never loses the row of an answered request.
+// Only SHA-256 hashes of the prompt and the answer text are kept, never the text.
+import { createHash } from 'node:crypto';
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
+import type { RequestEvent } from '../../shared/schemas/events.js';
+import type { AuditAppender, AuditRecord } from '../deps.js';
+import type { RequestEvents } from '../events/channels.js';
+import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
+import type { RouteAnnotation } from './forward-upstream.js';
+
+export interface RecordAuditDeps {
+  readonly auditWriter: AuditAppender;
+  readonly events: Pick<RequestEvents, 'publishStart' | 'publishEnd'>;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The part of the request that is "the prompt": messages (chat), prompt, or input. */
+function requestHash(ctx: RequestContext): string | null {
+  const body = ctx.request.body;
+  const prompt = body.messages ?? body.prompt ?? body.input;
+  return prompt === undefined ? null : sha256(JSON.stringify(prompt));
+}
+
+/**
+ * Collects the answer text per choice index, so a streamed answer hashes exactly like the
+ * same answer sent as one JSON body: choice texts joined in index order.
+ */
+class AnswerText {
+  readonly #parts: string[][] = [];
+
+  add(index: number, text: string): void {
+    (this.#parts[index] ??= []).push(text);
+  }
+
+  addChoices(body: JsonObject, streamed: boolean): void {
+    const choices = body.choices;
+    if (!Array.isArray(choices)) return;
+    for (const choice of choices as Record<string, unknown>[]) {
+      const index = typeof choice.index === 'number' ? choice.index : 0;
+      const holder = (streamed ? choice.delta : choice.message) as Record<string, unknown> | undefined;
+      const text = holder?.content ?? choice.text;
+      if (typeof text === 'string' && text !== '') this.add(index, text);
+      const toolCalls = holder?.tool_calls;
+      if (Array.isArray(toolCalls)) {
+        for (const call of toolCalls as { function?: { name?: unknown; arguments?: unknown } }[]) {
+          if (typeof call.function?.name === 'string') this.add(index, call.function.name);
+          if (typeof call.function?.arguments === 'string') this.add(index, call.function.arguments);
+        }
+      }
+    }
+  }
+
+  hash(): string | null {
+    if (this.#parts.length === 0) return null;
+    const hasher = createHash('sha256');
+    for (const parts of this.#parts) if (parts !== undefined) for (const part of parts) hasher.update(part);
+    return hasher.digest('hex');
+  }
+}
+
+function buildRecord(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null): AuditRecord {
+  const latency = performance.now() - ctx.receivedAt;
+  const upstream = ctx.upstreamMs;
+  const route = ctx.annotations.route as RouteAnnotation | undefined;
+  const policy = ctx.annotations.policy as { rule?: unknown } | undefined;
+  const redaction = ctx.annotations.redaction as { counts?: Record<string, number>; actions?: Record<string, string> } | undefined;
+  const cache = ctx.annotations.cache as { hit?: boolean } | undefined;
+  const redactions: Record<string, number> = {};
+  if (redaction?.counts !== undefined) {
+    for (const type in redaction.counts) redactions[`${type}:${redaction.actions?.[type] ?? 'redact'}`] = redaction.counts[type] ?? 0;
+  }
+  return {
+    trace_id: ctx.traceId,
+    ts: ctx.startedAt,
+    tenant: ctx.principal?.tenant ?? null,
+    user: ctx.principal?.user ?? null,
+    key_id: ctx.principal?.keyId ?? null,
+    api: ctx.api,
+    requested_model: typeof ctx.request.body.model === 'string' ? ctx.request.body.model : null,
+    provider: ctx.target?.provider ?? null,
+    endpoint: ctx.target?.endpoint ?? null,
+    upstream_model: ctx.target?.upstreamModel ?? null,
+    status,
+    error_code: ctx.error?.code ?? null,
+    stream: ctx.request.body.stream === true,
+    prompt_tokens: ctx.usage?.promptTokens ?? null,
+    completion_tokens: ctx.usage?.completionTokens ?? null,
+    total_tokens: ctx.usage?.totalTokens ?? null,
+    latency_ms: latency,
+    upstream_ms: upstream ?? null,
+    gateway_ms: upstream === undefined ? latency : Math.max(0, latency - upstream),
+    request_sha256: requestSha,
+    response_sha256: responseSha,
+    rule: typeof policy?.rule === 'string' ? policy.rule : null,
+    cost_usd: ctx.costUsd ?? null,
+    cache_hit: cache?.hit === true,
+    fallbacks: route?.fallbacksTried ?? [],
+    redactions,
+    decision: (ctx.annotations.policy as Record<string, unknown> | undefined) ?? null,
+  };
+}
+
+/** The live-event view of an audit row. */
+function toEvent(record: AuditRecord): RequestEvent {
+  const { request_sha256: _request, response_sha256: _response, ...event } = record;
+  return event;
+}
+
+export function createRecordAudit(deps: RecordAuditDeps): Stage {
+  const { auditWriter, events } = deps;
+
+  async function finish(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null): Promise<void> {
+    const record = buildRecord(ctx, status, requestSha, responseSha);
+    await auditWriter.append(record);
+    events.publishEnd(toEvent(record));
+  }
+
+  async function* audited(ctx: RequestContext, inner: AsyncIterable<JsonObject>, status: number, requestSha: string | null) {
+    const answer = new AnswerText();
+    let failure: GatewayError | undefined;
+    try {
+      for await (const chunk of inner) {
+        answer.addChoices(chunk, true);
+        yield chunk;
+      }
+    } catch (error) {
+      failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'stream failed', { cause: error });
+      ctx.error = failure;
+      throw failure;
+    } finally {
+      // Runs on normal end (before the route writes [DONE]), on failure, and on client
+      // disconnect (the route calls return()). A mid-stream failure keeps the 200 already
+      // sent as the HTTP status but records the error code.
+      if (failure === undefined && ctx.signal.aborted) ctx.error = new GatewayError('client_disconnected', 'the client closed the connection');
+      await finish(ctx, ctx.error === undefined ? status : ctx.error.status, requestSha, answer.hash());
+    }
+  }
+
+  return async function recordAudit(ctx, next) {
+    const requestSha = requestHash(ctx);
+    events.publishStart({
+      trace_id: ctx.traceId,
+      ts: ctx.startedAt,
+      api: ctx.api,
+      requested_model: typeof ctx.request.body.model === 'string' ? ctx.request.body.model : null,
+    });
+    let outcome: Outcome;
+    try {
+      outcome = await next();
+    } catch (error) {
+      const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'internal error', { cause: error });
+      ctx.error = failure;
+      await finish(ctx, failure.status, requestSha, null);
+      throw failure;
+    }
+    if (outcome.kind === 'stream') {
+      return { kind: 'stream', status: outcome.status, events: audited(ctx, outcome.events, outcome.status, requestSha) };
+    }
+    const answer = new AnswerText();
+    answer.addChoices(outcome.body, false);
+    await finish(ctx, outcome.status, requestSha, answer.hash());
+    return outcome;
+  };
+}

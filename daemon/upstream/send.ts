@@ -1,0 +1,125 @@
+// One HTTP exchange with one upstream: the adapter's wire builds the request, the pool sends
+// it, and the answer comes back OpenAI-shaped (a JSON body, or a lazily consumed stream of
+// chunk objects). Timeouts: connect / first byte / between chunks are the pool's; the total
+// budget and the client's disconnect abort the request through one AbortController.
+import type { Dispatcher } from 'undici';
+import type { GatewayError } from '../../shared/errors.js';
+import type { JsonObject, Usage } from '../pipeline/context.js';
+import type { UpstreamHttpRequest, WireCall } from '../providers/types.js';
+import { mapTransportError, TotalTimeoutError } from './transport-errors.js';
+import type { Upstream } from './upstreams.js';
+
+export interface UpstreamJson {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly body: JsonObject;
+  readonly usage: Usage | undefined;
+  /** ms from sending until the whole body was read. */
+  readonly upstreamMs: number;
+}
+
+export interface UpstreamStream {
+  readonly kind: 'stream';
+  readonly status: number;
+  /** Chunk objects; ending the iteration early (return()) aborts the upstream request. */
+  readonly events: AsyncIterable<JsonObject>;
+}
+
+/** Called once when a stream ends (normally or not) with what was seen. */
+export type StreamEnd = (usage: Usage | undefined, upstreamMs: number, error: GatewayError | undefined) => void;
+
+export interface SendOptions {
+  /** The client's signal: aborted when the client disconnects. */
+  readonly signal: AbortSignal;
+  /** Extra request headers (traceparent). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly onStreamEnd?: StreamEnd;
+}
+
+function lowerCaseHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) out[name] = value.join(', ');
+  }
+  return out;
+}
+
+async function authorize(upstream: Upstream, request: UpstreamHttpRequest): Promise<UpstreamHttpRequest> {
+  const auth = upstream.adapter.auth;
+  if (auth.kind !== 'sign') return request;
+  return auth.sign(request, new URL(upstream.basePath + request.path, upstream.baseUrl.origin), upstream.connection);
+}
+
+export async function sendToUpstream(upstream: Upstream, call: WireCall, options: SendOptions): Promise<UpstreamJson | UpstreamStream> {
+  const wire = upstream.adapter.wire;
+  const provider = upstream.connection.id;
+  const startedAt = performance.now();
+
+  // One controller per attempt: aborted by the client going away or the total budget.
+  const controller = new AbortController();
+  const clientSignal = options.signal;
+  const onClientAbort = (): void => controller.abort(clientSignal.reason);
+  if (clientSignal.aborted) controller.abort(clientSignal.reason);
+  else clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  const totalMs = upstream.timeouts.totalMs;
+  const timer = setTimeout(() => controller.abort(new TotalTimeoutError(totalMs)), totalMs);
+  const release = (): void => {
+    clearTimeout(timer);
+    clientSignal.removeEventListener('abort', onClientAbort);
+  };
+
+  let response: Dispatcher.ResponseData;
+  try {
+    const request = await authorize(upstream, wire.buildRequest(call));
+    response = await upstream.pool.request({
+      method: request.method,
+      path: upstream.basePath + request.path,
+      headers: { ...request.headers, ...upstream.authHeaders, ...options.headers },
+      body: request.body,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    release();
+    throw mapTransportError(error, provider, clientSignal, controller.signal);
+  }
+
+  const { statusCode, body } = response;
+  if (statusCode >= 400 || !call.stream) {
+    let text: string;
+    try {
+      text = await body.text();
+    } catch (error) {
+      release();
+      throw mapTransportError(error, provider, clientSignal, controller.signal);
+    }
+    release();
+    if (statusCode >= 400) throw wire.mapError(statusCode, text, lowerCaseHeaders(response.headers), call);
+    const parsed = wire.parseResponse(text, call);
+    return { kind: 'json', status: statusCode, body: parsed.body, usage: parsed.usage, upstreamMs: performance.now() - startedAt };
+  }
+
+  const decoder = wire.createStreamDecoder(call);
+  const onStreamEnd = options.onStreamEnd;
+  async function* events(): AsyncGenerator<JsonObject> {
+    let failure: GatewayError | undefined;
+    try {
+      for await (const bytes of body) {
+        const chunks = decoder.push(bytes as Uint8Array);
+        for (let i = 0; i < chunks.length; i++) yield chunks[i] as JsonObject;
+      }
+      const rest = decoder.end();
+      for (let i = 0; i < rest.length; i++) yield rest[i] as JsonObject;
+    } catch (error) {
+      failure = mapTransportError(error, provider, clientSignal, controller.signal);
+      throw failure;
+    } finally {
+      release();
+      // Stopped early (client gone, or a stage ended the stream): stop the upstream too.
+      if (!body.destroyed) body.destroy();
+      onStreamEnd?.(decoder.usage(), performance.now() - startedAt, failure);
+    }
+  }
+  return { kind: 'stream', status: statusCode, events: events() };
+}
