@@ -2,7 +2,9 @@
 // tables is one file in this folder plus one line here.
 import type { AreaMigrations } from './types.js';
 import { keysMigrations } from './keys.js';
+import { auditMigrations } from './audit.js';
 
 export const AREA_MIGRATIONS: readonly AreaMigrations[] = [
   keysMigrations,
+  auditMigrations,
 ];

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.js';
+import { createAuditWriter } from '../../../daemon/audit/audit-writer.js';
+import { GENESIS_HASH } from '../../../daemon/audit/hash-chain.js';
+import { verifyTrail } from '../../../daemon/audit/verify.js';
+import { openTrailDb, sampleRecord, type TrailDb } from './trail-db.js';
+
+describe('createAuditWriter', () => {
+  let trail: TrailDb;
+  beforeEach(() => {
+    trail = openTrailDb();
+  });
+  afterEach(() => trail.remove());
+
+  it('commits every row appended in one turn in a single transaction, then resolves', async () => {
+    const writer = createAuditWriter(trail.db);
+    const commits: number[] = [];
+    writer.onCommit((_head, rows) => commits.push(rows));
+    const appends = Array.from({ length: 50 }, (_, i) => writer.append(sampleRecord({ trace_id: `t${i}` })));
+    // Nothing is written synchronously on the request path.
+    expect(createAuditStore(trail.db).count().request).toBe(0);
+    await Promise.all(appends);
+    expect(commits).toEqual([50]);
+    expect(createAuditStore(trail.db).count().request).toBe(50);
+  });
+
+  it('round-trips a record exactly and chains it to genesis', async () => {
+    const writer = createAuditWriter(trail.db);
+    const record = sampleRecord({ stream: true, cache_hit: true, fallbacks: ['azure/gpt-4o'], decision: null, cost_usd: null });
+    await writer.append(record);
+    const [entry] = createAuditStore(trail.db).readAfter(0, 10);
+    const parsed = parseEntry(entry!);
+    expect(parsed.kind).toBe('request');
+    expect(parsed.row).toMatchObject({ ...record, seq: 1, prev_hash: GENESIS_HASH });
+    expect(parsed.row.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('puts requests, redaction findings and admin events on one sequence', async () => {
+    const writer = createAuditWriter(trail.db);
+    await Promise.all([
+      writer.append(sampleRecord({ trace_id: 'tr1' })),
+      writer.appendRedactions('tr1', [
+        { entityType: 'EMAIL', detector: 'email-regex', score: 0.99, action: 'mask', start: 3, end: 20, preview: 'j***@e***.com' },
+        { entity_type: 'PHONE', detector: 'phone', score: 0.8, action: 'block', location: 'messages[0].content' },
+      ]),
+      writer.appendAdminEvent({ type: 'key.created', actor: 'cli', details: { key_id: 'k1' } }),
+    ]);
+    const rows = createAuditStore(trail.db).readAfter(0, 10).map(parseEntry);
+    expect(rows.map((r) => [r.kind, r.row.seq])).toEqual([['request', 1], ['redaction', 2], ['redaction', 3], ['admin', 4]]);
+    expect(rows[2]!.row).toMatchObject({ entity_type: 'PHONE', location: 'messages[0].content', start: null, preview: null });
+    expect(verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null }).ok).toBe(true);
+  });
+
+  it('continues the chain from the stored head after a restart', async () => {
+    const first = createAuditWriter(trail.db);
+    await first.append(sampleRecord());
+    await first.close();
+    const second = createAuditWriter(trail.db);
+    await second.append(sampleRecord());
+    expect(second.head().seq).toBe(2);
+    const report = verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null });
+    expect(report).toMatchObject({ ok: true, rows: 2, first: 1, last: 2 });
+  });
+
+  it('rejects the batch and keeps the head when the commit fails, then recovers', async () => {
+    const writer = createAuditWriter(trail.db);
+    await writer.append(sampleRecord());
+    trail.db.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON audit_requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    await expect(writer.append(sampleRecord())).rejects.toThrow('disk full');
+    expect(writer.head().seq).toBe(1);
+    trail.db.exec('DROP TRIGGER fail_once');
+    await writer.append(sampleRecord());
+    expect(writer.head().seq).toBe(2);
+    expect(verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null }).ok).toBe(true);
+  });
+
+  it('flush() waits for queued rows and close() refuses new ones', async () => {
+    const writer = createAuditWriter(trail.db);
+    void writer.append(sampleRecord());
+    await writer.flush();
+    expect(createAuditStore(trail.db).count().request).toBe(1);
+    void writer.append(sampleRecord());
+    await writer.close();
+    expect(createAuditStore(trail.db).count().request).toBe(2);
+    await expect(writer.append(sampleRecord())).rejects.toThrow('closed');
+  });
+
+  it('never stores a raw finding text, only the fields of the log', async () => {
+    const writer = createAuditWriter(trail.db);
+    const finding = { entityType: 'EMAIL', detector: 'email', score: 1, action: 'mask', text: 'john@example.com' };
+    await writer.appendRedactions('t', [finding]);
+    const dump = JSON.stringify(trail.db.prepare('SELECT * FROM audit_redactions').all());
+    expect(dump).not.toContain('john@example.com');
+  });
+});
