@@ -1,0 +1,51 @@
+// Context words (Presidio's idea): a word like "phone" or "ssn" just before a candidate raises
+// its score, a word like "order" or "invoice" lowers it. Each detector compiles its rule once at
+// module load and calls scoreWithContext per candidate; only a short window is looked at.
+
+export interface ContextRule {
+  /** Words that make the candidate more likely (matched case-insensitively, whole words). */
+  readonly positive?: readonly string[];
+  /** Words that make it less likely. */
+  readonly negative?: readonly string[];
+  /** Added for a positive word (default 0.35). */
+  readonly boost?: number;
+  /** Subtracted for a negative word (default 0.35). */
+  readonly penalty?: number;
+  /** Characters looked at before the candidate (default 48); a quarter of it after. */
+  readonly window?: number;
+}
+
+export interface CompiledContext {
+  readonly positive: RegExp | null;
+  readonly negative: RegExp | null;
+  readonly boost: number;
+  readonly penalty: number;
+  readonly window: number;
+}
+
+function wordsPattern(words: readonly string[] | undefined): RegExp | null {
+  if (words === undefined || words.length === 0) return null;
+  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[\\s_-]?'));
+  // No \b on the left for non-ASCII words would be needed; every word here is ASCII.
+  return new RegExp(`(?:^|[^a-z0-9])(?:${escaped.join('|')})(?![a-z])`, 'i');
+}
+
+export function compileContext(rule: ContextRule): CompiledContext {
+  return {
+    positive: wordsPattern(rule.positive),
+    negative: wordsPattern(rule.negative),
+    boost: rule.boost ?? 0.35,
+    penalty: rule.penalty ?? 0.35,
+    window: rule.window ?? 48,
+  };
+}
+
+/** The candidate's score after looking at the words around [start, end). Clamped to 0..1. */
+export function scoreWithContext(text: string, start: number, end: number, base: number, context: CompiledContext): number {
+  const before = text.slice(Math.max(0, start - context.window), start);
+  const after = text.slice(end, Math.min(text.length, end + (context.window >> 2)));
+  let score = base;
+  if (context.positive !== null && (context.positive.test(before) || context.positive.test(after))) score += context.boost;
+  if (context.negative !== null && context.negative.test(before)) score -= context.penalty;
+  return score < 0 ? 0 : score > 1 ? 1 : score;
+}

@@ -1,0 +1,70 @@
+// CREDIT_CARD: 12–19 digits, optionally grouped by one consistent separator, that pass Luhn and
+// start with a real issuer prefix (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay,
+// Maestro, Mir, RuPay, UATP). Luhn alone lets one random digit string in ten through; the
+// issuer ranges and length rules take that far lower.
+import { passesLuhn } from '../checksums.js';
+import { compileContext, scoreWithContext } from '../context-words.js';
+import type { Detector, Span } from '../types.js';
+
+const CANDIDATE = /(?<![\d.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,-]\d)/g;
+
+const CONTEXT = compileContext({
+  positive: ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'cc', 'pan', 'payment'],
+  negative: ['order', 'tracking', 'invoice', 'isbn', 'serial'],
+  boost: 0.05,
+  penalty: 0.3,
+});
+
+/** Lengths each issuer range allows, checked on the leading digits. */
+function issuerAllows(digits: string): boolean {
+  const length = digits.length;
+  const two = Number(digits.slice(0, 2));
+  const four = Number(digits.slice(0, 4));
+  switch (digits[0]) {
+    case '1': // UATP
+      return length === 15;
+    case '2': // Mir 2200–2204, Mastercard 2221–2720
+      return (four >= 2200 && four <= 2204 && length >= 16 && length <= 19) || (four >= 2221 && four <= 2720 && length === 16);
+    case '3':
+      if (two === 34 || two === 37) return length === 15; // Amex
+      if (two === 35) return four >= 3528 && four <= 3589 && length >= 16 && length <= 19; // JCB
+      if (two === 30 || two === 36 || two === 38 || two === 39) return length >= 14 && length <= 19; // Diners
+      return false;
+    case '4': // Visa (Electron included)
+      return length === 13 || length === 16 || length === 19;
+    case '5': // Mastercard 51–55, Maestro/Dankort/RuPay 50, 56–59
+      return two >= 51 && two <= 55 ? length === 16 : length >= 12 && length <= 19;
+    case '6': // Discover, UnionPay, Maestro, RuPay
+      return length >= 12 && length <= 19;
+    default:
+      return false;
+  }
+}
+
+/** Grouping must look like a card's: no separators, or one separator between groups of 3–6. */
+function groupingPlausible(raw: string): boolean {
+  const separators = raw.match(/[ -]/g);
+  if (separators === null) return true;
+  if (new Set(separators).size !== 1) return false;
+  const groups = raw.split(separators[0] ?? ' ');
+  return groups.length >= 3 && groups.every((group) => group.length >= 3 && group.length <= 6);
+}
+
+export const creditCardDetector: Detector = {
+  id: 'credit-card',
+  entityTypes: ['CREDIT_CARD'],
+  detect(text) {
+    const spans: Span[] = [];
+    for (const match of text.matchAll(CANDIDATE)) {
+      const raw = match[0];
+      const digits = raw.replace(/[ -]/g, '');
+      if (!groupingPlausible(raw) || !issuerAllows(digits) || !passesLuhn(digits)) continue;
+      // All-same or trivially repeating digits pass Luhn now and then; they are test filler.
+      if (/^(\d)\1+$/.test(digits)) continue;
+      const start = match.index;
+      const end = start + raw.length;
+      spans.push({ type: 'CREDIT_CARD', start, end, score: scoreWithContext(text, start, end, 0.9, CONTEXT), detector: 'credit-card' });
+    }
+    return spans;
+  },
+};

@@ -1,0 +1,72 @@
+// PHONE: international numbers (+CC or 00CC) validated against libphonenumber's metadata for
+// their country, and national numbers scored by how phone-like their shape is: NANP
+// (415) 555-0132, trunk-prefixed 0xx groups (030 1234567, 07700 900123, 01 42 68 53 00),
+// other grouped digits. A national number has no country to validate against (German numbering
+// alone accepts almost any length), so shape and context words decide, as in Presidio.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { compileContext, scoreWithContext } from '../context-words.js';
+import type { Detector, Span } from '../types.js';
+
+// Optional "+" or "(+"; digits with single separators (space . - /) and parenthesised groups;
+// an optional extension. Validation below counts digits and rejects dates and versions.
+const CANDIDATE =
+  /(?<![\w+.\-/@])(?:\+|\(\+?)?\d(?:[ .\-/]?\(?\d|\)[ .\-]?\d|\d){5,19}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w@]|[.\-/]\d)/g;
+const NANP = /^(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[ .-]?[2-9]\d{2}[ .-]\d{4}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?$/;
+const DATE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
+const EXTENSION = /[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$/;
+
+const CONTEXT = compileContext({
+  positive: ['phone', 'telephone', 'tel', 'call', 'calling', 'mobile', 'cell', 'fax', 'contact', 'reach', 'number', 'whatsapp', 'sms', 'text me', 'dial', 'hotline'],
+  negative: ['order', 'invoice', 'account', 'acct', 'serial', 'isbn', 'card', 'ssn', 'tracking', 'id', 'version', 'ref', 'reference', 'iban', 'zip', 'postal', 'amount', 'total'],
+  boost: 0.35,
+  penalty: 0.35,
+});
+
+function countDigits(value: string): number {
+  let digits = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
+}
+
+/** Base score from the number's shape alone, or 0 when it cannot be a phone number. */
+function scoreShape(raw: string): number {
+  const number = raw.replace(EXTENSION, '');
+  const digits = countDigits(number);
+  if (digits < 7 || digits > 15 || DATE.test(number)) return 0;
+  if (number.startsWith('+') || number.startsWith('(+') || number.startsWith('00')) {
+    const parsed = parsePhoneNumberFromString(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
+    if (parsed === undefined) return 0;
+    if (parsed.isValid()) return 0.95;
+    return parsed.isPossible() ? 0.7 : 0;
+  }
+  if (NANP.test(raw)) return 0.75;
+  const grouped = /[ .\-/()]/.test(number);
+  if (number.startsWith('0') || number.startsWith('(0')) {
+    if (digits >= 9 && digits <= 12) return grouped ? 0.6 : 0.4;
+    return grouped ? 0.35 : 0;
+  }
+  if (grouped) return digits <= 12 ? 0.4 : 0.3;
+  return digits >= 10 && digits <= 11 ? 0.3 : 0;
+}
+
+export const phoneDetector: Detector = {
+  id: 'phone',
+  entityTypes: ['PHONE'],
+  detect(text) {
+    const spans: Span[] = [];
+    for (const match of text.matchAll(CANDIDATE)) {
+      let raw = match[0];
+      // "(415) 555-0132" starts with "(", "555-0132)" must not keep a dangling ")".
+      if (raw.endsWith(')') && !raw.includes('(')) raw = raw.slice(0, -1);
+      const base = scoreShape(raw);
+      if (base === 0) continue;
+      const start = match.index;
+      const end = start + raw.length;
+      spans.push({ type: 'PHONE', start, end, score: scoreWithContext(text, start, end, base, CONTEXT), detector: 'phone' });
+    }
+    return spans;
+  },
+};
