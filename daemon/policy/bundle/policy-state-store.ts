@@ -1,16 +1,8 @@
 // Persisted state of signed team policy: the applied bundle (so a restart comes back on the
 // last good policy and rollback protection survives restarts) and the last refused bundle.
-// Written only when a bundle is offered, never on the request path.
-import type Database from 'better-sqlite3';
+// Written only when a bundle is offered, never on the request path. Table: migrations/signed-policy.ts.
+import type { SqliteDatabase } from '../../store/db.js';
 import type { AppliedPolicy, RefusedBundle } from '../../../shared/schemas/policy-bundle.js';
-
-export const policyStateMigrations: readonly string[] = [
-  `CREATE TABLE policy_state (
-     slot TEXT PRIMARY KEY CHECK (slot IN ('applied', 'refused')),
-     record TEXT NOT NULL,            -- JSON: AppliedPolicy or RefusedBundle
-     bundle TEXT                      -- the applied bundle, verbatim (signature re-checked at start)
-   ) STRICT`,
-];
 
 export interface PolicyStateStore {
   applied(): AppliedPolicy | null;
@@ -20,10 +12,10 @@ export interface PolicyStateStore {
   saveRefusal(refusal: RefusedBundle): void;
 }
 
-export function createPolicyStateStore(db: Database.Database): PolicyStateStore {
-  const select = db.prepare<[string], { record: string; bundle: string | null }>('SELECT record, bundle FROM policy_state WHERE slot = ?');
+export function createPolicyStateStore(db: SqliteDatabase): PolicyStateStore {
+  const select = db.prepare<[string], { record: string; bundle: string | null }>('SELECT record, bundle FROM signed_policy_state WHERE slot = ?');
   const upsert = db.prepare<[string, string, string | null]>(
-    'INSERT INTO policy_state (slot, record, bundle) VALUES (?, ?, ?) ON CONFLICT(slot) DO UPDATE SET record = excluded.record, bundle = excluded.bundle',
+    'INSERT INTO signed_policy_state (slot, record, bundle) VALUES (?, ?, ?) ON CONFLICT(slot) DO UPDATE SET record = excluded.record, bundle = excluded.bundle',
   );
   // Cached: status() is read by the admin API; the store is the only writer.
   let applied: AppliedPolicy | null | undefined;

@@ -3,8 +3,10 @@
 import type { AreaMigrations } from './types.js';
 import { keysMigrations } from './keys.js';
 import { auditMigrations } from './audit.js';
+import { signedPolicyMigrations } from './signed-policy.js';
 
 export const AREA_MIGRATIONS: readonly AreaMigrations[] = [
   keysMigrations,
   auditMigrations,
+  signedPolicyMigrations,
 ];

@@ -1,11 +1,11 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signBundle } from '../../../../daemon/policy/bundle/bundle.js';
 import { createPolicyApplier } from '../../../../daemon/policy/bundle/policy-applier.js';
-import { createPolicyStateStore, policyStateMigrations } from '../../../../daemon/policy/bundle/policy-state-store.js';
+import { createPolicyStateStore } from '../../../../daemon/policy/bundle/policy-state-store.js';
+import { openDatabase, type SqliteDatabase } from '../../../../daemon/store/db.js';
 import { generateSigningKey, loadPrivateKey, parseTrustedKeys } from '../../../../daemon/policy/bundle/signing-key.js';
 
 // The applier is generic over the policy parser; this one accepts `name: <word>` and throws
@@ -24,7 +24,7 @@ const bundleOf = (version: number, policyText = `name: v${version}\n`) =>
 
 describe('policy applier', () => {
   let dir: string;
-  let db: Database.Database;
+  let db: SqliteDatabase;
   let live: { name: string } | null;
   let events: { kind: string; detail: Record<string, unknown> }[];
 
@@ -39,8 +39,7 @@ describe('policy applier', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kagami-applier-'));
-    db = new Database(join(dir, 'kagami.db'));
-    for (const sql of policyStateMigrations) db.exec(sql);
+    db = openDatabase(dir);
     live = null;
     events = [];
   });
@@ -89,7 +88,7 @@ describe('policy applier', () => {
 
   it('re-verifies the persisted bundle at restart, so editing the database does not inject a policy', () => {
     makeApplier().offer(bundleOf(9), 'team.json');
-    db.prepare("UPDATE policy_state SET bundle = replace(bundle, 'name: v9', 'name: vX') WHERE slot = 'applied'").run();
+    db.prepare("UPDATE signed_policy_state SET bundle = replace(bundle, 'name: v9', 'name: vX') WHERE slot = 'applied'").run();
     live = null;
     expect(makeApplier().restore()).toMatchObject({ outcome: 'refused' });
     expect(live).toBeNull();
@@ -99,14 +98,13 @@ describe('policy applier', () => {
 describe('policy applier after a failed restore', () => {
   it('accepts the genuine applied bundle again once it is re-delivered', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kagami-applier-'));
-    const db = new Database(join(dir, 'kagami.db'));
-    for (const sql of policyStateMigrations) db.exec(sql);
+    const db = openDatabase(dir);
     let live: { name: string } | null = null;
     const make = () =>
       createPolicyApplier({ signers, state: createPolicyStateStore(db), parsePolicy, onApplied: (p) => (live = p), recordAdminEvent: () => undefined });
     const genuine = bundleOf(9);
     make().offer(genuine, 'team.json');
-    db.prepare("UPDATE policy_state SET bundle = replace(bundle, 'name: v9', 'name: vX') WHERE slot = 'applied'").run();
+    db.prepare("UPDATE signed_policy_state SET bundle = replace(bundle, 'name: v9', 'name: vX') WHERE slot = 'applied'").run();
     live = null;
     const restarted = make();
     expect(restarted.restore()?.outcome).toBe('refused');
