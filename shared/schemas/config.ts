@@ -9,6 +9,7 @@
 // Each area owns its own block in its own schema file and plugs it in with ONE line in
 // `ConfigFile` below (see "area blocks"). Unknown keys anywhere are errors.
 import Type from 'typebox';
+import { PolicyConfig } from './policy-config.js';
 import { RedactionConfig } from './redaction.js';
 
 /** Where a secret comes from: an environment variable, or the OS keychain (service "kagami"). */
@@ -119,6 +120,7 @@ export const ConfigFile = Type.Object(
     providers: Type.Array(ProviderConfig, { default: [] }),
     models: Type.Array(ModelConfig, { default: [] }),
     // ---- area blocks: each area adds ONE line here, `name: Type.Optional(ItsSchema),` ----
+    policy: Type.Optional(PolicyConfig),
     redaction: Type.Optional(RedactionConfig),
   },
   { additionalProperties: false },
