@@ -30,6 +30,10 @@ export interface LoadConfigOptions {
   readonly readSecret?: (ref: SecretRef, env: Env) => string | null;
   /** Where relative lookups start (default process.cwd()). */
   readonly cwd?: string;
+  /** false: skip reading secrets (CLI commands that only need data_dir); `secrets` stay empty. */
+  readonly resolveSecrets?: boolean;
+  /** Command-line overrides, applied before validation. */
+  readonly overrides?: { readonly host?: string; readonly port?: number; readonly data_dir?: string };
 }
 
 /**
@@ -63,8 +67,10 @@ export function findConfigFile(flag?: string | null, options: Pick<LoadConfigOpt
 export function loadConfig(file?: string | null, options: LoadConfigOptions = {}): Config {
   const path = file === undefined ? findConfigFile(null, options) : file;
   if (path === null) {
-    if (options.simulatorUrl === undefined) throw new Error('loadConfig: the embedded defaults need options.simulatorUrl');
-    return buildConfig(embeddedConfig(options.simulatorUrl), new SourceMap('<embedded defaults>', null, new LineCounter()), null, options);
+    if (options.simulatorUrl === undefined && options.resolveSecrets !== false) {
+      throw new Error('loadConfig: the embedded defaults need options.simulatorUrl');
+    }
+    return buildConfig(embeddedConfig(options.simulatorUrl ?? 'http://127.0.0.1:0/v1'), new SourceMap('<embedded defaults>', null, new LineCounter()), null, options);
   }
   let text: string;
   try {
@@ -92,7 +98,7 @@ export function parseConfig(text: string, file: string, options: LoadConfigOptio
 
 function buildConfig(raw: Record<string, unknown>, source: SourceMap, file: string | null, options: LoadConfigOptions): Config {
   const env = options.env ?? process.env;
-  const value = validator.Default(raw);
+  const value = validator.Default(applyOverrides(raw, options.overrides));
   if (!validator.Check(value)) {
     // Report the cross-checks too (they tolerate ill-typed parts), so one pass shows everything.
     const all = [...schemaIssues(ConfigFile as unknown as Record<string, unknown>, validator.Errors(value), source), ...crossCheck(value, source, options)];
@@ -104,7 +110,7 @@ function buildConfig(raw: Record<string, unknown>, source: SourceMap, file: stri
   const providers: ResolvedProvider[] = [];
   for (const [index, provider] of value.providers.entries()) {
     const secrets: Record<string, string> = {};
-    for (const { ref, path } of findSecretRefs(provider)) {
+    for (const { ref, path } of options.resolveSecrets === false ? [] : findSecretRefs(provider)) {
       const at = ['providers', index, ...path];
       try {
         const secret = (options.readSecret ?? readSecretDefault)(ref, env);
@@ -128,6 +134,16 @@ function buildConfig(raw: Record<string, unknown>, source: SourceMap, file: stri
     source: file,
   };
   return deepFreeze(config);
+}
+
+function applyOverrides(raw: Record<string, unknown>, overrides: LoadConfigOptions['overrides']): Record<string, unknown> {
+  if (!overrides) return raw;
+  const listen = { ...asRecord(raw.listen) };
+  if (overrides.host !== undefined) listen.host = overrides.host;
+  if (overrides.port !== undefined) listen.port = overrides.port;
+  const out: Record<string, unknown> = { ...raw, listen };
+  if (overrides.data_dir !== undefined) out.data_dir = overrides.data_dir;
+  return out;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
