@@ -1,0 +1,52 @@
+// Provider API keys in the OS keychain (macOS Keychain, Windows Credential Manager, Secret
+// Service on Linux) through @napi-rs/keyring. Entries are service "kagami", account
+// "provider:<id>": the daemon resolves `api_key: { keychain: provider:<id> }` from the same
+// entry, so a key never passes through a file, an argument or a log. What leaves this module
+// towards the renderer is a fingerprint and the last four characters, never the key.
+
+import { createHash } from 'node:crypto';
+import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
+import type { ProviderKeyInfo } from '../shared/ipc.js';
+
+export const KEYCHAIN_SERVICE = 'kagami';
+const ACCOUNT_PREFIX = 'provider:';
+
+export function providerAccount(provider: string): string {
+  return `${ACCOUNT_PREFIX}${provider}`;
+}
+
+/** SHA-256 prefix + last 4: enough to tell keys apart, useless to an attacker. */
+export function describeKey(provider: string, key: string): ProviderKeyInfo {
+  return {
+    provider,
+    account: providerAccount(provider),
+    fingerprint: createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12),
+    last4: key.slice(-4),
+  };
+}
+
+export interface ProviderKeyStore {
+  list(): Promise<ProviderKeyInfo[]>;
+  set(provider: string, key: string): Promise<ProviderKeyInfo>;
+  delete(provider: string): Promise<boolean>;
+}
+
+export function createProviderKeyStore(service: string = KEYCHAIN_SERVICE): ProviderKeyStore {
+  return {
+    async list() {
+      const credentials = await findCredentialsAsync(service);
+      return credentials
+        .filter((c) => c.account.startsWith(ACCOUNT_PREFIX))
+        .map((c) => describeKey(c.account.slice(ACCOUNT_PREFIX.length), c.password))
+        .sort((a, b) => a.provider.localeCompare(b.provider));
+    },
+    async set(provider, key) {
+      const trimmed = key.trim();
+      await new AsyncEntry(service, providerAccount(provider)).setPassword(trimmed);
+      return describeKey(provider, trimmed);
+    },
+    async delete(provider) {
+      return new AsyncEntry(service, providerAccount(provider)).deletePassword();
+    },
+  };
+}

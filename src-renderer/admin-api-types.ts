@@ -1,0 +1,48 @@
+// Responses of admin routes whose schema has not landed in shared/schemas/ yet. These are
+// what this UI reads (and asks the owners for); every field is optional-tolerant in the views.
+// Replace each with an `import type` from shared/ once the owner publishes it.
+
+/** GET /admin/status (core-http). */
+export interface DaemonStatusInfo {
+  version?: string;
+  uptime_s?: number;
+  providers?: Array<{ id: string; type?: string; base_url?: string; key?: { keychain?: string; env?: string } | null }>;
+  models?: Array<{ name: string; provider?: string; model?: string }>;
+}
+
+/** GET /admin/routing/breakers (policy). */
+export interface BreakerState {
+  endpoint: string;
+  provider?: string | null;
+  state: 'closed' | 'open' | 'half_open' | string;
+  failures?: number;
+  opened_at?: number | null;
+}
+
+/** GET /admin/budgets (policy). */
+export interface BudgetState {
+  scope: string;
+  key: string;
+  period: 'daily' | 'monthly' | string;
+  limit_usd: number;
+  spent_usd: number;
+  soft_ratio?: number;
+}
+
+/** GET /admin/siem/status (audit). */
+export interface SinkStatus {
+  name: string;
+  type?: string;
+  lag?: number;
+  last_delivered_at?: number | string | null;
+  last_error?: string | null;
+  state?: string;
+}
+
+/** POST /admin/provider-keys/:id/test (app + core-base). */
+export interface KeyTestResult {
+  ok: boolean;
+  status?: number | null;
+  message?: string;
+  latency_ms?: number;
+}
