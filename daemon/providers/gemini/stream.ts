@@ -10,7 +10,7 @@ import type { StreamDecoder } from '../types.js';
 import { ChunkBuilder, nowSeconds } from '../openai-shapes.js';
 import { SseDecoder } from '../sse-decoder.js';
 import { toolCallId } from './request.js';
-import { mapFinishReason, mapUsage, promptBlockError, type GeminiCandidate, type UsageMetadata } from './response.js';
+import { mapFinishReason, mapUsage, promptBlockError, type GeminiCandidate, type GeminiPart, type UsageMetadata } from './response.js';
 import { mapGoogleError } from './errors.js';
 
 interface PartialArg {
@@ -96,7 +96,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
     if (candidate?.finishReason !== undefined) this.finishReason = candidate.finishReason;
   }
 
-  private functionCall(call: NonNullable<import('./response.js').GeminiPart['functionCall']>, signature: string | undefined, builder: ChunkBuilder, out: JsonObject[]): void {
+  private functionCall(call: NonNullable<GeminiPart['functionCall']>, signature: string | undefined, builder: ChunkBuilder, out: JsonObject[]): void {
     if (typeof call.name === 'string' && call.name !== '') {
       this.closePending(out);
       const index = this.toolCount++;
@@ -121,11 +121,13 @@ export class GeminiStreamDecoder implements StreamDecoder {
   }
 }
 
+const JSON_PATH_STEP = /\.([^.[\]]+)|\[(\d+)\]/g;
+
 /** Applies one streamed argument fragment (`$.a.b[2].c`) to the arguments object. */
 function applyPartialArg(root: JsonObject, arg: PartialArg): void {
   const path = arg.jsonPath ?? '$';
   const keys: (string | number)[] = [];
-  for (const match of path.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)) keys.push(match[2] !== undefined ? Number(match[2]) : (match[1] as string));
+  for (const match of path.matchAll(JSON_PATH_STEP)) keys.push(match[2] !== undefined ? Number(match[2]) : (match[1] as string));
   if (keys.length === 0) return;
   let node: Record<string | number, unknown> = root;
   for (let i = 0; i < keys.length - 1; i++) {
