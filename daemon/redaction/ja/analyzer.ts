@@ -1,0 +1,159 @@
+// The Japanese analyzer: person names and addresses (kuromoji, IPADIC) computed OFF the event
+// loop in one worker thread, and only for text that contains Japanese script, so ASCII prompts
+// never start the worker nor wait for it. The dictionary (~0.5 s, most of the memory) loads once
+// per worker: at warmup() (daemon start) or on the first Japanese text.
+//
+// Requests made in the same event-loop turn travel as one batch message; the worker answers in
+// order. If the worker dies (crash, out of memory, terminate) every pending request rejects with
+// a clear error at once (nothing hangs) and the next request starts a fresh worker; a warmed
+// analyzer re-warms the new worker right away.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { containsJapaneseScript, type JapaneseAnalyzer, type Span } from '../types.js';
+import type { FromWorker, ToWorker, WorkerData } from './analyzer-protocol.js';
+
+export interface JapaneseAnalyzerOptions {
+  /** kuromoji dictionary folder (default: the one in the kuromoji package). */
+  readonly dicPath?: string;
+  /** Called with each worker started (observability; tests use it to count starts). */
+  readonly onWorkerStart?: (worker: Worker) => void;
+}
+
+export interface JapaneseAnalyzerHandle extends JapaneseAnalyzer {
+  /** Name and address spans (UTF-16 offsets into text); [] at once for text without Japanese script. */
+  detect(text: string): Promise<Span[]>;
+  /** Starts the worker and loads the dictionary now, so no request pays for it. */
+  warmup(): Promise<void>;
+  /** Stops the worker; pending requests reject. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly resolve: (spans: Span[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** tsx's ESM API file (its CJS twin cannot register the loader from inside a worker). */
+function tsxEsmApiPath(from: string): string {
+  const manifestPath = createRequire(from).resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports: Record<string, { import?: { default?: string } }>;
+  };
+  const relative = manifest.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
+  return path.join(path.dirname(manifestPath), relative);
+}
+
+/**
+ * The worker runs compiled JS next to this module (dist/), or, when this module is TypeScript
+ * source (vitest, tsx), the .ts worker through tsx's loader: a bare `--import tsx` in execArgv
+ * registers its hooks too late for a worker's entry module, so a tiny eval bootstrap imports it.
+ */
+function startWorker(workerData: WorkerData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./analyzer-worker.js', here), { workerData });
+  const entry = new URL('./analyzer-worker.ts', here).href;
+  const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): JapaneseAnalyzerHandle {
+  const workerData: WorkerData = options.dicPath === undefined ? {} : { dicPath: options.dicPath };
+  let worker: Worker | undefined;
+  let nextId = 1;
+  let warm = false;
+  let closed = false;
+  const pending = new Map<number, Pending>();
+  let batch: { id: number; text: string }[] = [];
+
+  function settle(message: FromWorker): void {
+    for (const result of message.results) {
+      const request = pending.get(result.id);
+      if (request === undefined) continue;
+      pending.delete(result.id);
+      if ('error' in result) request.reject(new Error(`Japanese analysis failed: ${result.error}`));
+      else request.resolve(result.spans);
+    }
+    if (pending.size === 0) worker?.unref(); // an idle analyzer never keeps the process alive
+  }
+
+  function failAll(error: Error): void {
+    const requests = [...pending.values()];
+    pending.clear();
+    batch = [];
+    for (const request of requests) request.reject(error);
+  }
+
+  function ensureWorker(): Worker {
+    if (worker !== undefined) return worker;
+    const started = startWorker(workerData);
+    let failure: Error | undefined;
+    started.on('message', settle);
+    started.on('error', (error) => {
+      failure = error;
+    });
+    started.on('exit', (code) => {
+      if (worker !== started) return;
+      worker = undefined;
+      if (closed) return;
+      const reason = failure?.message ?? `exit code ${code}`;
+      failAll(new Error(`the Japanese analyzer worker stopped (${reason}); the request was not analyzed`, { cause: failure }));
+      if (warm) warmup().catch(() => undefined); // re-warm the replacement; errors surface on the next request
+    });
+    worker = started;
+    options.onWorkerStart?.(started);
+    return started;
+  }
+
+  function send(message: ToWorker): void {
+    const target = ensureWorker();
+    target.ref();
+    target.postMessage(message);
+  }
+
+  function flush(): void {
+    const items = batch;
+    batch = [];
+    if (items.length > 0 && !closed) send({ kind: 'detect', items });
+  }
+
+  function request(register: (id: number) => void): Promise<Span[]> {
+    if (closed) return Promise.reject(new Error('the Japanese analyzer is closed'));
+    const id = nextId++;
+    return new Promise<Span[]>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      try {
+        register(id);
+      } catch (error) {
+        pending.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  function detect(text: string): Promise<Span[]> {
+    if (!containsJapaneseScript(text)) return Promise.resolve([]);
+    return request((id) => {
+      if (batch.length === 0) queueMicrotask(flush);
+      batch.push({ id, text });
+    });
+  }
+
+  async function warmup(): Promise<void> {
+    await request((id) => send({ kind: 'warmup', id }));
+    warm = true;
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    failAll(new Error('the Japanese analyzer is closed'));
+    const stopping = worker;
+    worker = undefined;
+    if (stopping !== undefined) await stopping.terminate();
+  }
+
+  return { detect, detectJapanese: detect, warmup, close };
+}

@@ -1,0 +1,115 @@
+// JP_NAME from kuromoji tokens. IPADIC tags known surnames and given names
+// (名詞,固有名詞,人名,姓/名/一般); adjacent ones merge into one full name (山田 + 太郎), joined
+// across ・/＝ for foreign names (ジョン・F・ケネディ), and unknown katakana next to a name part
+// joins it (ロレンス・ボゴラッド where only one half is in the dictionary).
+// Context moves the score, Presidio-style: an honorific (さん/様/氏/君/ちゃん/殿) or a title
+// (先生, 監督, 社長…) after the name raises it, and even makes a noun IPADIC does not know a name
+// (ボゴラッド氏); a name part glued to an organisation or place word (田中工業, 本田技研,
+// 豊田市) is part of that proper noun, not a person, and is dropped.
+import type { Span } from '../types.js';
+import type { JapaneseToken } from './kuromoji-tokenizer.js';
+
+const TITLES = new Set([
+  '先生', '監督', '選手', '教授', '准教授', '博士', '社長', '会長', '副社長', '専務', '常務', '部長', '課長',
+  '係長', '店長', '院長', '校長', '所長', '理事長', '代表', '首相', '総理', '大統領', '副大統領', '議員',
+  '知事', '市長', '町長', '村長', '大臣', '長官', '容疑者', '被告', '被告人', '弁護士', '医師', '投手',
+  '捕手', '夫人', '皇帝', '国王', '王', '将軍', '作曲家', '作家', '歌手', '俳優', '女優', '記者', '師匠',
+  '氏', '卿', '外相', '蔵相', '主将', 'コーチ', 'アナ', '画伯', '容疑', '元帥', '提督', '司令官', '少佐',
+  '中佐', '大佐', '少将', '中将', '大将', '伍長', '軍曹', '親方', '関', '殿下', '陛下', '上人', '和尚',
+]);
+
+// Words that turn a preceding name part into an organisation, place, work or product name.
+const COMPOUND_HEADS =
+  /^(?:工業|技研|工務店|製作所|製薬|商店|商会|商事|物産|産業|建設|電機|電気|自動車|銀行|証券|保険|株式会社|有限会社|ホールディングス|グループ|財閥|組|家|派|流|学派|賞|杯|記念|駅|線|町|村|市|区|郡|県|寺|神社|城|橋|川|山|島|湾|港|通り|大学|高校|中学|小学校|学園|病院|文庫|書店|出版|新聞|放送|劇場|美術館|博物館|研究所|事務所|財団|協会|委員会|時代|政権|内閣|体制|事件|の乱|の変|条約|法|賞受賞|モデル|ブランド)/;
+const ORG_BEFORE = /^(?:株式会社|有限会社|合同会社|学校法人|医療法人)$/;
+const HONORIFIC_WORDS = new Set(['さん', '様', 'さま', '氏', '君', 'くん', 'ちゃん', '殿', 'たん', '嬢', '女史']);
+const KATAKANA = /^[\u30a0-\u30ff\uff66-\uff9f]+$/;
+const NAME_JOINERS = new Set(['・', '＝', '=', '·', '･']);
+
+function isNamePart(token: JapaneseToken): boolean {
+  return token.pos === '名詞' && token.pos_detail_1 === '固有名詞' && token.pos_detail_2 === '人名';
+}
+
+function isHonorific(token: JapaneseToken | undefined): boolean {
+  if (token === undefined) return false;
+  return (token.pos_detail_1 === '接尾' && token.pos_detail_2 === '人名') || HONORIFIC_WORDS.has(token.surface_form);
+}
+
+function isTitle(token: JapaneseToken | undefined): boolean {
+  return token !== undefined && TITLES.has(token.surface_form);
+}
+
+function isKatakanaWord(token: JapaneseToken | undefined): boolean {
+  return token !== undefined && token.pos === '名詞' && KATAKANA.test(token.surface_form) && token.surface_form !== '・';
+}
+
+/** A noun IPADIC does not know (or knows only as a proper noun): may be a name given context. */
+function isUnknownProperNoun(token: JapaneseToken | undefined): boolean {
+  if (token === undefined || token.pos !== '名詞') return false;
+  if (token.pos_detail_1 === '固有名詞') return token.pos_detail_2 !== '組織';
+  return token.word_type === 'UNKNOWN' && token.pos_detail_1 !== '数' && !/^[\s\p{P}\p{S}]+$/u.test(token.surface_form);
+}
+
+function startOf(token: JapaneseToken): number {
+  return token.word_position - 1;
+}
+
+/** Person-name spans over the tokens of `text` (offsets into `text`). */
+export function findPersonNames(tokens: readonly JapaneseToken[]): Span[] {
+  const spans: Span[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const first = tokens[i];
+    if (first === undefined) break;
+    const startsName = isNamePart(first);
+    const honorificNext = isUnknownProperNoun(first) && isHonorific(tokens[i + 1]);
+    const katakanaCompound = isKatakanaWord(first) && /[・＝=]/.test(first.surface_form);
+    if (!startsName && !honorificNext && !katakanaCompound) {
+      i++;
+      continue;
+    }
+    // Extend over name parts, unknown katakana next to them, and joiners between them.
+    let j = i + 1;
+    let parts = startsName ? 1 : 0;
+    let hasGiven = first.pos_detail_3 === '名';
+    let hasFamily = first.pos_detail_3 === '姓';
+    for (;;) {
+      const next = tokens[j];
+      if (next === undefined) break;
+      if (isNamePart(next)) {
+        parts++;
+        hasGiven ||= next.pos_detail_3 === '名';
+        hasFamily ||= next.pos_detail_3 === '姓';
+        j++;
+      } else if (NAME_JOINERS.has(next.surface_form) && (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? ''))) {
+        j += 2;
+        parts += isNamePart(tokens[j - 1]!) ? 1 : 0;
+      } else if (isKatakanaWord(next) && (parts > 0 || katakanaCompound) && KATAKANA.test(tokens[j - 1]!.surface_form)) {
+        j++;
+      } else break;
+    }
+    const last = tokens[j - 1]!;
+    const before = tokens[i - 1];
+    const after = tokens[j];
+    const start = startOf(first);
+    const end = startOf(last) + last.surface_form.length;
+    i = j;
+
+    if (before !== undefined && ORG_BEFORE.test(before.surface_form)) continue;
+    const honorific = isHonorific(after);
+    const titled = isTitle(after);
+    const compound =
+      after !== undefined && !honorific && !titled && after.pos === '名詞' && COMPOUND_HEADS.test(after.surface_form);
+    if (compound) continue;
+
+    let score: number;
+    if (parts === 0) score = katakanaCompound ? 0.55 : 0.5; // foreign-looking compound, or noun + honorific
+    else if (hasFamily && hasGiven) score = 0.85;
+    else if (parts >= 2) score = 0.75;
+    else score = 0.6;
+    if (honorific) score += 0.35;
+    else if (titled) score += 0.25;
+    spans.push({ type: 'JP_NAME', start, end, score: Math.min(score, 0.99), detector: 'jp-person-name' });
+  }
+  return spans;
+}
