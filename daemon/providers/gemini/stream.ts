@@ -8,7 +8,7 @@ import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject, Usage } from '../../pipeline/context.js';
 import type { StreamDecoder } from '../types.js';
 import { ChunkBuilder, nowSeconds } from '../openai-shapes.js';
-import { SseDecoder } from '../sse-decoder.js';
+import { SseDecoder } from '../../upstream/sse-decoder.js';
 import { toolCallId } from './request.js';
 import { mapFinishReason, mapUsage, promptBlockError, type GeminiCandidate, type GeminiPart, type UsageMetadata } from './response.js';
 import { mapGoogleError } from './errors.js';
