@@ -1,5 +1,7 @@
 // The provider registry: the ONLY file naming providers. Adding an adapter is its folder
 // plus one line in ADAPTERS. Config `providers[].type` picks an entry by id.
+import { anthropicProvider } from './anthropic/adapter.js';
+import { geminiProvider } from './gemini/adapter.js';
 import { azureOpenai } from './openai-compatible/azure-openai.js';
 import { lmstudio } from './openai-compatible/lmstudio.js';
 import { ollama } from './openai-compatible/ollama.js';
@@ -8,6 +10,7 @@ import { tgi } from './openai-compatible/tgi.js';
 import { vllm } from './openai-compatible/vllm.js';
 import { createOpenAiCompatibleWire } from './openai-compatible/wire.js';
 import type { ProviderAdapter, ProviderDefinition } from './types.js';
+import { vertexProvider } from './vertex/adapter.js';
 
 const ADAPTERS: readonly ProviderDefinition[] = [
   openai,
@@ -16,6 +19,9 @@ const ADAPTERS: readonly ProviderDefinition[] = [
   ollama,
   tgi,
   lmstudio,
+  anthropicProvider,
+  geminiProvider,
+  vertexProvider,
 ];
 
 function resolve(definition: ProviderDefinition): ProviderAdapter {
