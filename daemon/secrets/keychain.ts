@@ -9,6 +9,12 @@ import { Entry, findCredentials } from '@napi-rs/keyring';
 
 export const KEYCHAIN_SERVICE = 'kagami';
 
+// On Linux, insist on the Secret Service (gnome-keyring, KWallet): without it the library
+// silently falls back to the kernel keyring, which forgets everything at logout, so a key the
+// user stored would vanish. A clear "keychain unavailable" error is better.
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' } } as const;
+const entry = (account: string): Entry => new Entry(KEYCHAIN_SERVICE, account, ENTRY_OPTIONS);
+
 /** The keychain could not be reached (no Secret Service running, locked, denied). */
 export class KeychainUnavailableError extends Error {
   constructor(action: string, cause: unknown) {
@@ -40,20 +46,20 @@ function checkAccount(account: string): void {
 /** The stored value, or null when there is no entry for the account. */
 export function readKeychainSecret(account: string): string | null {
   checkAccount(account);
-  return withKeychain(`read ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).getPassword());
+  return withKeychain(`read ${account}`, () => entry(account).getPassword());
 }
 
 /** Creates or replaces the entry. */
 export function writeKeychainSecret(account: string, value: string): void {
   checkAccount(account);
   if (value.length === 0) throw new RangeError('refusing to store an empty secret');
-  withKeychain(`write ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).setPassword(value));
+  withKeychain(`write ${account}`, () => entry(account).setPassword(value));
 }
 
 /** Removes the entry; false when there was none. */
 export function deleteKeychainSecret(account: string): boolean {
   checkAccount(account);
-  return withKeychain(`delete ${account}`, () => new Entry(KEYCHAIN_SERVICE, account).deleteCredential());
+  return withKeychain(`delete ${account}`, () => entry(account).deleteCredential());
 }
 
 /** Every account under the "kagami" service, with a fingerprint and last 4 characters. */
