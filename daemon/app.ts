@@ -8,6 +8,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerHostGuard } from './http/host-guard.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerTrace } from './http/trace.js';
+import { createAdminUiRoutes } from './api/admin/ui.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
 import { createPipeline } from './pipeline/index.js';
 import { findAdapter } from './providers/index.js';
@@ -52,6 +53,7 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   const runPipeline = createPipeline({ ...deps, upstreams });
 
   app.register(createOpenAiRoutes({ config, keyStore: deps.keyStore, runPipeline, ...(deps.isReady ? { isReady: deps.isReady } : {}) }));
+  app.register(createAdminUiRoutes());
 
   return app;
 }
