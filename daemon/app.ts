@@ -8,6 +8,8 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerHostGuard } from './http/host-guard.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerTrace } from './http/trace.js';
+import { createAdminEventRoutes } from './api/admin/events.js';
+import { createAdminStatusRoutes } from './api/admin/status.js';
 import { createAdminUiRoutes } from './api/admin/ui.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
 import { createPipeline } from './pipeline/index.js';
@@ -52,7 +54,9 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   if (deps.upstreams === undefined) app.addHook('onClose', () => upstreams.close());
   const runPipeline = createPipeline({ ...deps, upstreams });
 
-  app.register(createOpenAiRoutes({ config, keyStore: deps.keyStore, runPipeline, ...(deps.isReady ? { isReady: deps.isReady } : {}) }));
+  app.register(createOpenAiRoutes({ config, keyStore: deps.keyStore, runPipeline, isReady: deps.isReady }));
+  app.register(createAdminEventRoutes(deps));
+  app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());
 
   return app;

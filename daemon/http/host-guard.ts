@@ -4,12 +4,12 @@
 // be our own or one configured in cors_origins, and only those get CORS headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../shared/errors.js';
-import type { GatewayConfig } from '../deps.js';
+import type { Config } from '../../shared/schemas/config.js';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface HostGuardOptions {
-  readonly config: Pick<GatewayConfig, 'allowed_hosts' | 'cors_origins'>;
+  readonly config: Pick<Config, 'allowed_hosts' | 'cors_origins'>;
   /** The port actually listened on (known only after listen when configured as 0). */
   readonly port: () => number;
 }

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import type { RequestEvent } from '../../shared/schemas/events.js';
-import type { AuditAppender, AuditRecord } from '../deps.js';
+import type { AuditRecord } from '../../shared/schemas/audit.js';
+import type { Config } from '../../shared/schemas/config.js';
+import type { AuditAppender } from '../deps.js';
 import type { RequestEvents } from '../events/channels.js';
 import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
 import type { RouteAnnotation } from './forward-upstream.js';
@@ -13,6 +15,22 @@ import type { RouteAnnotation } from './forward-upstream.js';
 export interface RecordAuditDeps {
   readonly auditWriter: AuditAppender;
   readonly events: Pick<RequestEvents, 'publishStart' | 'publishEnd'>;
+  /** Prices per upstream model, for cost_usd when no stage (budgets) set ctx.costUsd. */
+  readonly config: Pick<Config, 'models'>;
+}
+
+interface Price {
+  readonly input_per_1m: number;
+  readonly output_per_1m: number;
+}
+
+/** What the answering target cost, from the configured price of its provider + upstream model. */
+function costOf(ctx: RequestContext, prices: ReadonlyMap<string, Price>): number | null {
+  if (ctx.costUsd !== undefined) return ctx.costUsd;
+  if (ctx.usage === undefined || ctx.target === undefined) return null;
+  const price = prices.get(`${ctx.target.provider}\n${ctx.target.upstreamModel}`);
+  if (price === undefined) return null;
+  return (ctx.usage.promptTokens * price.input_per_1m + ctx.usage.completionTokens * price.output_per_1m) / 1_000_000;
 }
 
 function sha256(text: string): string {
@@ -63,7 +81,7 @@ class AnswerText {
   }
 }
 
-function buildRecord(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null): AuditRecord {
+function buildRecord(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null, costUsd: number | null): AuditRecord {
   const latency = performance.now() - ctx.receivedAt;
   const upstream = ctx.upstreamMs;
   const route = ctx.annotations.route as RouteAnnotation | undefined;
@@ -97,7 +115,7 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
     request_sha256: requestSha,
     response_sha256: responseSha,
     rule: typeof policy?.rule === 'string' ? policy.rule : null,
-    cost_usd: ctx.costUsd ?? null,
+    cost_usd: costUsd,
     cache_hit: cache?.hit === true,
     fallbacks: route?.fallbacksTried ?? [],
     redactions,
@@ -113,9 +131,11 @@ function toEvent(record: AuditRecord): RequestEvent {
 
 export function createRecordAudit(deps: RecordAuditDeps): Stage {
   const { auditWriter, events } = deps;
+  const prices = new Map<string, Price>();
+  for (const model of deps.config.models) if (model.price !== undefined) prices.set(`${model.provider}\n${model.model}`, model.price);
 
   async function finish(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null): Promise<void> {
-    const record = buildRecord(ctx, status, requestSha, responseSha);
+    const record = buildRecord(ctx, status, requestSha, responseSha, costOf(ctx, prices));
     await auditWriter.append(record);
     events.publishEnd(toEvent(record));
   }

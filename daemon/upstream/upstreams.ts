@@ -2,7 +2,7 @@
 // connection, with that connection's timeouts (connect, first byte, between chunks; the
 // total budget is enforced per request in send.ts). Built once at start; closed on shutdown.
 import { Pool } from 'undici';
-import type { ProviderConfig, ProviderTimeouts } from '../deps.js';
+import type { ResolvedProvider } from '../../shared/schemas/config.js';
 import type { ProviderAdapter, ProviderConnection } from '../providers/types.js';
 
 export interface ResolvedTimeouts {
@@ -11,8 +11,6 @@ export interface ResolvedTimeouts {
   readonly idleMs: number;
   readonly totalMs: number;
 }
-
-export const DEFAULT_TIMEOUTS: ResolvedTimeouts = { connectMs: 5_000, firstByteMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
 
 export interface Upstream {
   readonly connection: ProviderConnection;
@@ -32,13 +30,8 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-function resolveTimeouts(timeouts: ProviderTimeouts | undefined): ResolvedTimeouts {
-  return {
-    connectMs: timeouts?.connect_ms ?? DEFAULT_TIMEOUTS.connectMs,
-    firstByteMs: timeouts?.first_byte_ms ?? DEFAULT_TIMEOUTS.firstByteMs,
-    idleMs: timeouts?.idle_ms ?? DEFAULT_TIMEOUTS.idleMs,
-    totalMs: timeouts?.total_ms ?? DEFAULT_TIMEOUTS.totalMs,
-  };
+function resolveTimeouts(timeouts: ResolvedProvider['timeouts']): ResolvedTimeouts {
+  return { connectMs: timeouts.connect_ms, firstByteMs: timeouts.first_byte_ms, idleMs: timeouts.idle_ms, totalMs: timeouts.total_ms };
 }
 
 function staticAuthHeaders(adapter: ProviderAdapter, connection: ProviderConnection): Record<string, string> {
@@ -52,7 +45,7 @@ function staticAuthHeaders(adapter: ProviderAdapter, connection: ProviderConnect
 
 /** `findAdapter` is the provider registry's lookup; an unknown type is a config error. */
 export function createUpstreams(
-  providers: readonly ProviderConfig[],
+  providers: readonly ResolvedProvider[],
   findAdapter: (type: string) => ProviderAdapter | undefined,
 ): Upstreams {
   const byId = new Map<string, Upstream>();
@@ -72,8 +65,8 @@ export function createUpstreams(
       id: provider.id,
       type: provider.type,
       baseUrl: baseUrl.origin + basePath,
-      options: provider.options ?? {},
-      secrets: provider.secrets ?? {},
+      options: provider.options,
+      secrets: provider.secrets,
     };
     byId.set(provider.id, { connection, adapter, pool, baseUrl, basePath, timeouts, authHeaders: staticAuthHeaders(adapter, connection) });
   }

@@ -4,16 +4,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../../../shared/errors.js';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, type ModelEntry, type ModelList } from '../../../shared/schemas/openai.js';
-import type { GatewayConfig, KeyVerifier } from '../../deps.js';
+import type { Config } from '../../../shared/schemas/config.js';
+import type { KeyVerifier } from '../../deps.js';
 import { authenticateHeaders } from '../../pipeline/authenticate.js';
 import type { RunPipeline } from '../../pipeline/index.js';
 import { runAndRespond } from './respond.js';
 
 export interface OpenAiRoutesDeps {
-  readonly config: Pick<GatewayConfig, 'models' | 'providers'>;
+  readonly config: Pick<Config, 'models' | 'providers'>;
   readonly keyStore: KeyVerifier;
   readonly runPipeline: RunPipeline;
-  readonly isReady?: () => boolean;
+  readonly isReady?: (() => boolean) | undefined;
 }
 
 export function createOpenAiRoutes(deps: OpenAiRoutesDeps): FastifyPluginAsync {
