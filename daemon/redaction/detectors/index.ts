@@ -20,6 +20,13 @@ import { privateKeyDetector } from './private-key.js';
 import { secretDetector } from './secret.js';
 import { urlCredentialsDetector } from './url-credentials.js';
 import { usSsnDetector } from './us-ssn.js';
+import { bankAccountDetector } from '../ja/bank-account.js';
+import { corporateNumberDetector } from '../ja/corporate-number.js';
+import { driversLicenseDetector } from '../ja/drivers-license.js';
+import { myNumberDetector } from '../ja/my-number.js';
+import { passportDetector } from '../ja/passport.js';
+import { japanesePhoneDetector } from '../ja/phone.js';
+import { postalCodeDetector } from '../ja/postal-code.js';
 
 export const detectors: readonly Detector[] = [
   emailDetector,
@@ -36,4 +43,11 @@ export const detectors: readonly Detector[] = [
   privateKeyDetector,
   secretDetector,
   // ---- Japanese synchronous detectors (daemon/redaction/ja/): one line each ----
+  myNumberDetector,
+  corporateNumberDetector,
+  japanesePhoneDetector,
+  postalCodeDetector,
+  bankAccountDetector,
+  passportDetector,
+  driversLicenseDetector,
 ];

@@ -36,7 +36,7 @@ export function isJapanesePhoneNumber(digits: string): boolean {
   return /^0[1-9]\d{8}$/.test(digits) && !/^0(?:[5789]0|120|20)/.test(digits);
 }
 
-export const phoneDetector: Detector = {
+export const japanesePhoneDetector: Detector = {
   id: 'jp-phone',
   entityTypes: ['JP_PHONE'],
   detect(text) {
