@@ -3,7 +3,7 @@
 // body bytes), optionally cut into pieces at given sizes to exercise stream decoders.
 // It records what it received, so a test can compare the gateway's upstream request with
 // the recorded one. Used by the request-path tests and reusable by adapter tests.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReplayResponse {
@@ -40,7 +40,7 @@ function parseBody(raw: Buffer): unknown {
   }
 }
 
-async function writePieces(response: import('node:http').ServerResponse, body: Buffer, pieces: readonly number[]): Promise<void> {
+async function writePieces(response: ServerResponse, body: Buffer, pieces: readonly number[]): Promise<void> {
   let offset = 0;
   let index = 0;
   while (offset < body.length) {

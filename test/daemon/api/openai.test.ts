@@ -1,7 +1,7 @@
 // The OpenAI API surface end to end: the real daemon (buildApp + listen on port 0, real
 // SQLite, KeyStore and AuditWriter) in front of the real mock upstream, driven by the
 // official `openai` SDK. Every error status the issue names is produced for real.
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
@@ -197,7 +197,7 @@ describe('errors in OpenAI shape', () => {
     upstream.setFaults({ errorStatus: 429, errorRate: 1 });
     const error = await client.chat.completions.create({ model: 'chat-model', messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as OpenAI.APIError).headers.get('retry-after')).toBe('1');
+    expect((error as APIError).headers?.get('retry-after')).toBe('1');
     expect((error as Error).message).toContain('Simulated upstream error (status 429)');
     expect(gateway.auditRows()[0]).toMatchObject({ status: 429, error_code: 'upstream_rejected' });
   });
