@@ -10,7 +10,7 @@ import type { TrustedSigner } from './signing-key.js';
 import type { PolicyStateStore } from './policy-state-store.js';
 
 export interface AdminEventSink {
-  (event: { kind: 'policy_applied' | 'policy_refused'; detail: Record<string, unknown> }): void;
+  (event: { kind: 'policy_applied' | 'policy_refused' | 'local_rules_refused'; detail: Record<string, unknown> }): void;
 }
 
 export interface PolicyApplierDeps<TPolicy> {
@@ -18,6 +18,8 @@ export interface PolicyApplierDeps<TPolicy> {
   readonly state: PolicyStateStore;
   /** Validates and compiles policy text; throws an Error whose message names file, line and field. */
   readonly parsePolicy: (text: string, source: string) => TPolicy;
+  /** The version the policy text itself declares; must equal the signed bundle version. */
+  readonly versionOf?: (policy: TPolicy) => number;
   /** Called with every newly applied policy (the policy holder's setter). */
   readonly onApplied: (policy: TPolicy, applied: AppliedPolicy) => void;
   readonly recordAdminEvent: AdminEventSink;
@@ -71,6 +73,10 @@ export function createPolicyApplier<TPolicy>(deps: PolicyApplierDeps<TPolicy>): 
       policy = deps.parsePolicy(bundle.policy, `${source}#policy`);
     } catch (error) {
       return refuse(source, `policy is invalid: ${(error as Error).message}`, bundle.policy_version, bundle.key_id);
+    }
+    const declared = deps.versionOf?.(policy);
+    if (declared !== undefined && declared !== bundle.policy_version) {
+      return refuse(source, `bundle is signed as version ${bundle.policy_version} but the policy says version ${declared}`, bundle.policy_version, bundle.key_id);
     }
     const applied: AppliedPolicy = {
       version: bundle.policy_version,
