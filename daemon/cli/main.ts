@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   keys: () => import('./keys.js'),
   'mock-upstream': () => import('./mock-upstream.js'),
   secrets: () => import('./secrets.js'),
+  admin: () => import('./admin.js'),
 };
 
 async function printHelp(out: NodeJS.WritableStream): Promise<void> {
