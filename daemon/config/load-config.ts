@@ -197,7 +197,7 @@ function asArray(value: unknown): unknown[] {
 /** Every SecretRef in a provider block: `api_key`, and any ref-shaped object under `options`. */
 function findSecretRefs(provider: ProviderConfig): { ref: SecretRef; path: PathSegment[] }[] {
   const found: { ref: SecretRef; path: PathSegment[] }[] = [];
-  if (provider.api_key) found.push({ ref: provider.api_key as SecretRef, path: ['api_key'] });
+  if (provider.api_key) found.push({ ref: provider.api_key, path: ['api_key'] });
   const walk = (value: unknown, path: PathSegment[]): void => {
     if (isSecretRef(value)) found.push({ ref: value, path });
     else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
