@@ -35,7 +35,7 @@ export const JAPANESE_ENTITY_TYPES = [
 
 export const ENTITY_TYPES = [...GLOBAL_ENTITY_TYPES, ...JAPANESE_ENTITY_TYPES] as const;
 
-export const EntityType = Type.Union(ENTITY_TYPES.map((name) => Type.Literal(name)));
+export const EntityType = Type.Enum(ENTITY_TYPES);
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export function isEntityType(value: string): value is EntityType {

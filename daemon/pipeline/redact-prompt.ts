@@ -1,0 +1,121 @@
+// The redaction stage. Before: scans the request (the memoised scan applyPolicy may already
+// have run), applies each entity type's action (mask, pseudonymize, block, allow) to a copy of
+// the body that goes upstream, and records counts and findings in ctx.annotations.redaction.
+// After: restores the request's placeholders in the answer and masks PII the model emits,
+// inline in streams (daemon/redaction/redact-response.ts), so the provider never saw the values
+// and the user still does.
+import type { EntityType, RedactionAction, RedactionAnnotation, RedactionConfig, RedactionFinding } from '../../shared/schemas/redaction.js';
+import type { RequestRedactEvent } from '../events/channels.js';
+import { createRedactionEngine } from '../redaction/engine.js';
+import { PseudonymTable } from '../redaction/pseudonyms.js';
+import { piiBlockedError, redactRequest } from '../redaction/redact-request.js';
+import { createResponseRedaction } from '../redaction/redact-response.js';
+import { createPiiScanner, redactionActionsFor } from '../redaction/scanner.js';
+import type { PiiScanner } from '../redaction/scanner.js';
+import { resolveRedactionSettings } from '../redaction/settings.js';
+import type { JapaneseAnalyzer } from '../redaction/types.js';
+import type { Outcome, RequestContext, Stage } from './context.js';
+
+export interface RedactPromptDeps {
+  readonly config: { readonly redaction?: RedactionConfig | undefined };
+  /** The one per-request scanner, shared with applyPolicy; built from config when absent. */
+  readonly piiScanner?: PiiScanner;
+  /** redaction-ja's analyzer (used only when piiScanner is absent). */
+  readonly japaneseAnalyzer?: JapaneseAnalyzer | null;
+  readonly events?: { publishRedact(event: RequestRedactEvent): void };
+}
+
+/** Builds the scanner the app shares between applyPolicy and redactPrompt. */
+export function createPiiScannerFromConfig(config: RedactPromptDeps['config'], japanese?: JapaneseAnalyzer | null): PiiScanner {
+  const settings = resolveRedactionSettings(config.redaction);
+  return createPiiScanner({ engine: createRedactionEngine({ settings, japanese: japanese ?? null }) });
+}
+
+function emptyAnnotation(): RedactionAnnotation {
+  return { counts: {}, actions: {}, tally: {}, findings: [] };
+}
+
+function record(annotation: RedactionAnnotation, finding: RedactionFinding, requestSide: boolean): void {
+  const type = finding.entity_type;
+  annotation.findings.push(finding);
+  annotation.counts[type] = (annotation.counts[type] ?? 0) + 1;
+  if (requestSide || annotation.actions[type] === undefined) annotation.actions[type] = finding.action;
+  const byAction = (annotation.tally[type] ??= {});
+  byAction[finding.action] = (byAction[finding.action] ?? 0) + 1;
+}
+
+function countsByAction(findings: readonly RedactionFinding[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const finding of findings) {
+    const key = `${finding.entity_type}:${finding.action}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function createRedactPrompt(deps: RedactPromptDeps): Stage {
+  const scanner = deps.piiScanner ?? createPiiScannerFromConfig(deps.config, deps.japaneseAnalyzer);
+  const { engine } = scanner;
+  const { settings } = engine;
+
+  function publish(ctx: RequestContext, direction: 'request' | 'response', findings: readonly RedactionFinding[]): void {
+    if (findings.length > 0) deps.events?.publishRedact({ trace_id: ctx.traceId, direction, counts: countsByAction(findings) });
+  }
+
+  return async function redactPrompt(ctx, next): Promise<Outcome> {
+    if (!settings.enabled) return next();
+    const scan = await scanner.scan(ctx);
+    const overrides = redactionActionsFor(ctx);
+    const actionFor = (type: EntityType): RedactionAction => overrides[type] ?? settings.actions[type];
+    const pseudonyms = new PseudonymTable();
+    const annotation = emptyAnnotation();
+    ctx.annotations.redaction = annotation;
+
+    const redacted = redactRequest(ctx.request.body, scan, actionFor, pseudonyms);
+    for (const finding of redacted.findings) record(annotation, finding, true);
+    publish(ctx, 'request', redacted.findings);
+    if (redacted.blocked.length > 0) throw piiBlockedError(redacted.blocked, redacted.findings);
+    ctx.request.body = redacted.body;
+
+    const outcome = await next();
+    if (outcome.status >= 400 || (!settings.scanResponses && pseudonyms.size === 0)) return outcome;
+
+    const responseFindings: RedactionFinding[] = [];
+    const response = createResponseRedaction({
+      engine,
+      pseudonyms,
+      scan: settings.scanResponses,
+      responseActionFor: (type) => settings.responseActions[type],
+      onFinding: (location, finding) => {
+        const logged: RedactionFinding = {
+          entity_type: finding.span.type,
+          detector: finding.span.detector,
+          score: Math.round(finding.span.score * 1000) / 1000,
+          action: finding.action,
+          location,
+          start: finding.start,
+          end: finding.end,
+          preview: finding.preview,
+        };
+        responseFindings.push(logged);
+        record(annotation, logged, false);
+      },
+    });
+    if (outcome.kind === 'json') {
+      await response.redactJson(outcome.body);
+      publish(ctx, 'response', responseFindings);
+      return outcome;
+    }
+    const events = response.redactStream(outcome.events);
+    return {
+      kind: 'stream',
+      status: outcome.status,
+      events: {
+        async *[Symbol.asyncIterator]() {
+          yield* events;
+          publish(ctx, 'response', responseFindings);
+        },
+      },
+    };
+  };
+}

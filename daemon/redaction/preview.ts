@@ -1,0 +1,39 @@
+// The redaction log's preview of a finding: a few words either side of it with that finding and
+// every other finding nearby replaced by `[TYPE]`, e.g. "…Call me at [PHONE] tomorrow…". Built
+// only from spans the engine found, so it never carries a redacted value.
+import type { Span } from './types.js';
+
+const SIDE = 32;
+
+/** The preview for `spans[index]`; `spans` are all findings in `text`, sorted by start. */
+export function maskedPreview(text: string, spans: readonly Span[], index: number): string {
+  const focus = spans[index];
+  if (focus === undefined) return '';
+  let from = Math.max(0, focus.start - SIDE);
+  let to = Math.min(text.length, focus.end + SIDE);
+  // Never cut through another finding at the window's edges: widen to cover it whole.
+  for (const span of spans) {
+    if (span.start < from && span.end > from) from = span.start;
+    if (span.start < to && span.end > to) to = span.end;
+  }
+  // Start and end on a word boundary when one is near, so no fragment of a word shows.
+  if (from > 0) {
+    const space = text.indexOf(' ', from);
+    if (space !== -1 && space < focus.start) from = space + 1;
+  }
+  if (to < text.length) {
+    const space = text.lastIndexOf(' ', to);
+    if (space > focus.end) to = space;
+  }
+  let preview = from > 0 ? '…' : '';
+  let cursor = from;
+  for (const span of spans) {
+    if (span.end <= from || span.start >= to) continue;
+    preview += text.slice(cursor, span.start) + `[${span.type}]`;
+    cursor = span.end;
+  }
+  preview += text.slice(cursor, to);
+  if (to < text.length) preview += '…';
+  // One line in a log viewer.
+  return preview.replace(/\s+/g, ' ');
+}

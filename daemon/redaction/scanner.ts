@@ -1,0 +1,104 @@
+// The per-request PII scan, done once and shared: applyPolicy (policy area) reads the entity
+// types found to pick a route before redactPrompt applies the actions, and neither pays for a
+// second scan. The result is memoised per RequestContext; the scan also adds `pii` and
+// `pii:<TYPE>` to ctx.dataClasses.
+//
+// Wiring: the app creates ONE scanner (createPiiScanner) and hands it to both createApplyPolicy
+// and createRedactPrompt.
+import type { EntityType, RedactionAction } from '../../shared/schemas/redaction.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { RedactionEngine } from './engine.js';
+import { collectTextSlots } from './request-texts.js';
+import type { TextSlot } from './request-texts.js';
+import type { Span } from './types.js';
+
+export interface ScannedSlot {
+  readonly slot: TextSlot;
+  /** Spans that count, sorted by start, non-overlapping. */
+  readonly spans: readonly Span[];
+}
+
+export interface PiiScan {
+  /** Slots with at least one finding. */
+  readonly slots: readonly ScannedSlot[];
+  /** Entity types found, in first-seen order. */
+  readonly entityTypes: readonly EntityType[];
+  /** Findings per entity type. */
+  readonly counts: Readonly<Partial<Record<EntityType, number>>>;
+}
+
+export interface PiiScanner {
+  readonly engine: RedactionEngine;
+  /** The request's findings; scans on the first call, returns the same result afterwards. */
+  scan(ctx: RequestContext): Promise<PiiScan>;
+}
+
+export const EMPTY_SCAN: PiiScan = Object.freeze({ slots: [], entityTypes: [], counts: {} });
+
+/** The data class names a scan adds: `pii`, and `pii:EMAIL` for each type found. */
+export function piiDataClasses(entityTypes: readonly EntityType[]): string[] {
+  return entityTypes.length === 0 ? [] : ['pii', ...entityTypes.map((type) => `pii:${type}`)];
+}
+
+async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): Promise<PiiScan> {
+  const scanned: ScannedSlot[] = [];
+  const pending: Promise<void>[] = [];
+  for (const slot of slots) {
+    if (engine.needsJapanese(slot.text)) {
+      pending.push(
+        engine.detect(slot.text).then((spans) => {
+          if (spans.length > 0) scanned.push({ slot, spans });
+        }),
+      );
+    } else {
+      const spans = engine.detectSync(slot.text);
+      if (spans.length > 0) scanned.push({ slot, spans });
+    }
+  }
+  if (pending.length > 0) {
+    await Promise.all(pending);
+    // Japanese slots finish in any order: restore document order.
+    scanned.sort((a, b) => slots.indexOf(a.slot) - slots.indexOf(b.slot));
+  }
+  const counts: Partial<Record<EntityType, number>> = {};
+  const entityTypes: EntityType[] = [];
+  for (const { spans } of scanned) {
+    for (const span of spans) {
+      if (counts[span.type] === undefined) entityTypes.push(span.type);
+      counts[span.type] = (counts[span.type] ?? 0) + 1;
+    }
+  }
+  return { slots: scanned, entityTypes, counts };
+}
+
+export function createPiiScanner(deps: { readonly engine: RedactionEngine }): PiiScanner {
+  const { engine } = deps;
+  const scans = new WeakMap<RequestContext, Promise<PiiScan>>();
+  return {
+    engine,
+    scan(ctx) {
+      let scan = scans.get(ctx);
+      if (scan === undefined) {
+        scan = engine.settings.enabled ? scanSlots(engine, collectTextSlots(ctx.request.body)) : Promise.resolve(EMPTY_SCAN);
+        scan = scan.then((result) => {
+          for (const dataClass of piiDataClasses(result.entityTypes)) ctx.dataClasses.add(dataClass);
+          return result;
+        });
+        scans.set(ctx, scan);
+      }
+      return scan;
+    },
+  };
+}
+
+// Policy may choose actions per entity type for one request (the config chooses otherwise).
+const actionOverrides = new WeakMap<RequestContext, Partial<Record<EntityType, RedactionAction>>>();
+
+/** Called by applyPolicy: these actions replace the configured ones for this request. */
+export function setRedactionActions(ctx: RequestContext, actions: Partial<Record<EntityType, RedactionAction>>): void {
+  actionOverrides.set(ctx, { ...actionOverrides.get(ctx), ...actions });
+}
+
+export function redactionActionsFor(ctx: RequestContext): Partial<Record<EntityType, RedactionAction>> {
+  return actionOverrides.get(ctx) ?? {};
+}

@@ -1,0 +1,192 @@
+// Redaction of text that arrives in pieces (a streamed answer's delta.content, a tool call's
+// argument deltas): push() each piece, get back the text that is safe to send now; flush() at
+// the end. Text that may still be the beginning of a match is held back, and only that:
+//   - the trailing word (a match never contains whitespace…),
+//   - …plus the groups of digits before it joined by single spaces (cards, phones and IBANs are
+//     written in groups: "4111 1111 1111 1111", "+44 20 7946 0958", "GB82 WEST 1234 …"),
+//   - the last CJK_HOLD characters of an unbroken Japanese run (no spaces to cut at),
+//   - an unclosed PEM block from its BEGIN line, and a placeholder's possible start ("<EMA"),
+//   - any span the detectors found that reaches into the held text.
+// The detectors run over the held text plus the last CONTEXT characters already sent, so
+// context words ("password:", "SSN") still count across chunk boundaries. PII the model emits
+// is masked per each type's response action; the request's placeholders are restored.
+import type { EntityType, ResponseAction } from '../../shared/schemas/redaction.js';
+import type { RedactionEngine } from './engine.js';
+import { maskedPreview } from './preview.js';
+import type { PseudonymTable } from './pseudonyms.js';
+import { containsJapaneseScript } from './types.js';
+import type { Span } from './types.js';
+
+/** Characters of already-sent text kept for context words and previews. */
+const CONTEXT = 64;
+/** Japanese text has no spaces: hold this many trailing characters of a Japanese run. */
+const CJK_HOLD = 48;
+/** An unbroken run longer than this (a huge base64 blob) is released in part. */
+const MAX_WORD_HOLD = 4096;
+/** An unclosed PEM block is held up to this size. */
+const MAX_PEM_HOLD = 65_536;
+
+export interface StreamFinding {
+  readonly span: Span;
+  readonly action: ResponseAction;
+  /** Offsets in the whole output of this stream (model text, before restoring). */
+  readonly start: number;
+  readonly end: number;
+  readonly preview: string;
+}
+
+export interface StreamRedactorOptions {
+  readonly engine: RedactionEngine;
+  readonly pseudonyms: PseudonymTable;
+  readonly responseActionFor: (type: EntityType) => ResponseAction;
+  /** Run the detectors (false: only restore placeholders). */
+  readonly scan: boolean;
+  /** The text is the inside of a JSON string (tool-call arguments). */
+  readonly jsonString?: boolean;
+  readonly onFinding?: (finding: StreamFinding) => void;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9 || code === 0x3000;
+}
+
+/** A short group of the kind numbers are written in: "415", "(0)8", "+44", "WEST", "1234". */
+function isGroup(word: string): boolean {
+  if (word.length === 0 || word.length > 6) return false;
+  return /\d/.test(word) || /^[A-Z]{2,4}$/.test(word) || /^[+(]/.test(word);
+}
+
+/** Where the text that must be held back starts (text.length = nothing to hold). */
+export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): number {
+  const end = text.length;
+  let pos = end;
+  // One trailing space may sit between two groups of the same number.
+  const trailingSpace = pos > 1 && text.charCodeAt(pos - 1) === 32 && !isSpace(text.charCodeAt(pos - 2));
+  if (trailingSpace) pos--;
+  let wordStart = pos;
+  while (wordStart > 0 && !isSpace(text.charCodeAt(wordStart - 1))) wordStart--;
+  let hold = end;
+  if (!trailingSpace) hold = wordStart;
+  else if (isGroup(text.slice(wordStart, pos))) hold = wordStart;
+  if (hold < end) {
+    // Earlier groups joined by single spaces, when the run contains digits.
+    for (let groups = 0; groups < 10 && hold > 1 && text.charCodeAt(hold - 1) === 32 && !isSpace(text.charCodeAt(hold - 2)); groups++) {
+      let previous = hold - 1;
+      while (previous > 0 && !isSpace(text.charCodeAt(previous - 1))) previous--;
+      if (!isGroup(text.slice(previous, hold - 1))) break;
+      hold = previous;
+    }
+    if (end - hold > CJK_HOLD && containsJapaneseScript(text.slice(hold))) hold = end - CJK_HOLD;
+    if (end - hold > MAX_WORD_HOLD) hold = end - MAX_WORD_HOLD;
+  }
+  const pem = text.lastIndexOf('-----BEGIN');
+  if (pem !== -1 && pem < hold && end - pem <= MAX_PEM_HOLD && !text.includes('-----END', pem)) hold = pem;
+  const placeholder = pseudonyms?.pendingPlaceholderStart(text) ?? -1;
+  if (placeholder !== -1 && placeholder < hold) hold = placeholder;
+  return hold;
+}
+
+export class StreamRedactor {
+  private pending = '';
+  /** The tail of what was already released (model text), for context words and previews. */
+  private context = '';
+  /** Findings overlapping `context`, offsets relative to it (so previews stay masked). */
+  private contextSpans: Span[] = [];
+  /** Model-text characters released so far. */
+  private released = 0;
+  /** Largest number of characters held back after any push. */
+  maxHeld = 0;
+  /** Sum over pushes of the characters held back after it, and the number of pushes. */
+  heldTotal = 0;
+  pushes = 0;
+
+  constructor(private readonly options: StreamRedactorOptions) {}
+
+  /** Adds a piece of model output; returns what can be sent now (possibly ''). */
+  async push(delta: string): Promise<string> {
+    if (delta.length === 0) return '';
+    this.pending += delta;
+    const hold = this.options.scan ? holdBackStart(this.pending, this.options.pseudonyms) : this.placeholderHold();
+    const out = await this.release(hold);
+    this.pushes++;
+    this.heldTotal += this.pending.length;
+    if (this.pending.length > this.maxHeld) this.maxHeld = this.pending.length;
+    return out;
+  }
+
+  /** Redacts a whole text at once (a non-streamed answer). */
+  redactAll(text: string): Promise<string> {
+    this.pending += text;
+    return this.release(Number.POSITIVE_INFINITY);
+  }
+
+  /** Releases everything still held (end of the stream or of this choice). */
+  flush(): Promise<string> {
+    return this.release(Number.POSITIVE_INFINITY);
+  }
+
+  private placeholderHold(): number {
+    const start = this.options.pseudonyms.pendingPlaceholderStart(this.pending);
+    return start === -1 ? this.pending.length : start;
+  }
+
+  private async release(holdAt: number): Promise<string> {
+    let hold = Math.min(holdAt, this.pending.length);
+    if (hold === 0) return '';
+    const { engine, pseudonyms, jsonString = false } = this.options;
+    let spans: Span[] = [];
+    if (this.options.scan) {
+      const offset = this.context.length;
+      const found = await engine.detect(this.context + this.pending);
+      for (const span of found) {
+        if (span.end <= offset) continue; // already handled when it was released
+        // A span starting in sent text (should not happen): mask what is left of it.
+        spans.push({ ...span, start: Math.max(0, span.start - offset), end: span.end - offset });
+      }
+      // A match reaching into the held text is not final: hold it whole.
+      for (let i = spans.length - 1; i >= 0; i--) {
+        const span = spans[i] as Span;
+        if (span.end > hold && span.start < hold) hold = span.start;
+      }
+      spans = spans.filter((span) => span.end <= hold);
+    }
+    const raw = this.pending.slice(0, hold);
+    const out = this.rewrite(raw, spans, jsonString, pseudonyms);
+    this.recordFindings(raw, spans);
+    this.pending = this.pending.slice(hold);
+    this.released += hold;
+    return out;
+  }
+
+  private rewrite(raw: string, spans: readonly Span[], jsonString: boolean, pseudonyms: PseudonymTable): string {
+    let out = '';
+    let cursor = 0;
+    for (const span of spans) {
+      if (this.options.responseActionFor(span.type) !== 'mask') continue;
+      out += pseudonyms.restore(raw.slice(cursor, span.start), jsonString) + `[${span.type}]`;
+      cursor = span.end;
+    }
+    return out + pseudonyms.restore(raw.slice(cursor), jsonString);
+  }
+
+  private recordFindings(raw: string, spans: readonly Span[]): void {
+    const base = this.context.length;
+    const window = this.context + raw;
+    const all = [...this.contextSpans, ...spans.map((span) => ({ ...span, start: span.start + base, end: span.end + base }))];
+    all.forEach((span, index) => {
+      if (index < this.contextSpans.length) return;
+      this.options.onFinding?.({
+        span,
+        action: this.options.responseActionFor(span.type),
+        start: this.released + span.start - base,
+        end: this.released + span.end - base,
+        preview: maskedPreview(window, all, index),
+      });
+    });
+    const drop = Math.max(0, window.length - CONTEXT);
+    this.context = window.slice(drop);
+    this.contextSpans = all
+      .filter((span) => span.end > drop)
+      .map((span) => ({ ...span, start: Math.max(0, span.start - drop), end: span.end - drop }));
+  }
+}
