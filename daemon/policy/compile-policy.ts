@@ -43,6 +43,7 @@ export interface CompiledAction {
     readonly sloMs: number | null;
   } | null;
   readonly fallback: readonly string[];
+  readonly retries: number;
   readonly denyMessage: string | null;
   readonly maxTokens: number | null;
   readonly allowedModels: readonly string[] | null;
@@ -291,6 +292,7 @@ function compileAction(action: RuleAction, path: readonly PathSegment[], ctx: Ru
         }
       : null,
     fallback: action.fallback ?? [],
+    retries: action.retries ?? 1,
     denyMessage: action.deny ?? null,
     maxTokens: action.max_tokens ?? null,
     allowedModels: allowed,

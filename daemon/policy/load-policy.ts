@@ -66,6 +66,7 @@ interface SchemaProblem {
 /** Turns typebox's raw errors into one readable message per field. */
 function describeSchemaErrors(value: unknown): SchemaProblem[] {
   const byPath = new Map<string, { path: PathSegment[]; messages: string[]; where: 'key' | 'value' }>();
+  const enums = new Map<string, string>();
   const add = (path: PathSegment[], message: string, where: 'key' | 'value' = 'value'): void => {
     const key = JSON.stringify(path);
     const entry = byPath.get(key) ?? { path, messages: [], where };
@@ -79,8 +80,9 @@ function describeSchemaErrors(value: unknown): SchemaProblem[] {
         add(path, 'unknown field', 'key');
         break;
       case 'additionalProperties':
+        break; // reported on the extra property itself (keyword 'boolean')
       case 'anyOf':
-        break; // covered by the per-property and per-branch errors
+        break; // covered by the per-branch errors
       case 'required': {
         const params = error.params as { requiredProperties?: string[] };
         add(path, `missing required field${(params.requiredProperties ?? []).length > 1 ? 's' : ''} ${(params.requiredProperties ?? []).join(', ')}`);
@@ -92,15 +94,25 @@ function describeSchemaErrors(value: unknown): SchemaProblem[] {
         add(path, PATTERN_HINTS[pattern] ?? error.message);
         break;
       }
-      case 'const':
+      case 'const': {
+        // A branch of a union of literals (an enum): name every allowed value at once.
+        const union = /^(.*)\/anyOf\/\d+$/.exec(error.schemaPath);
+        const branches = union ? ((schemaAt(union[1] ?? '') as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf ?? []) : [];
+        if (branches.length > 1 && branches.every((b) => b.const !== undefined)) {
+          enums.set(JSON.stringify(path), branches.map((b) => JSON.stringify(b.const)).join(', '));
+        }
         add(path, `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`);
         break;
+      }
       default:
         add(path, error.message);
     }
   }
-  // A union that failed reports each branch; keep the fields with the most specific paths.
-  return [...byPath.values()].map((entry) => ({ path: entry.path, message: joinAlternatives(entry.messages), where: entry.where }));
+  return [...byPath.entries()].map(([key, entry]) => {
+    const allowed = enums.get(key);
+    const messages = allowed === undefined ? entry.messages : [`must be one of ${allowed}`, ...entry.messages.filter((m) => !m.startsWith('must be "'))];
+    return { path: entry.path, message: joinAlternatives(messages), where: entry.where };
+  });
 }
 
 function joinAlternatives(messages: string[]): string {
@@ -110,6 +122,17 @@ function joinAlternatives(messages: string[]): string {
     return [`must be one of ${consts.map((m) => m.slice('must be '.length)).join(', ')}`, ...rest].join('; ');
   }
   return messages.join(' or ');
+}
+
+/** The sub-schema of Policy at a schemaPath such as `#/properties/rules/items/properties/x`. */
+function schemaAt(schemaPath: string): unknown {
+  let node: unknown = Policy;
+  for (const raw of schemaPath.replace(/^#\/?/, '').split('/')) {
+    if (raw === '') continue;
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return node;
 }
 
 function pointerToPath(pointer: string, root: unknown): PathSegment[] {

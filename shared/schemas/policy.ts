@@ -4,6 +4,7 @@
 // daemon/policy/load-policy.ts), types the code, and is emitted as JSON Schema for editors
 // (shared/schemas/policy.schema.json, regenerated and diffed by a test).
 import Type from 'typebox';
+import { EntityType, RedactionConfig } from './redaction.js';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$';
 export const COMPARISON_PATTERN = '^\\s*(<=|>=|<|>|=)\\s*[0-9]+(\\.[0-9]+)?\\s*$';
@@ -63,7 +64,7 @@ export const DataClass = Type.Object(
   {
     description: Type.Optional(Type.String()),
     /** Redaction entity types (EMAIL, JP_NAME, JP_MY_NUMBER, …): any finding of one sets the class. */
-    entities: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }), { minItems: 1 })),
+    entities: Type.Optional(Type.Array(EntityType, { minItems: 1 })),
     /** Request headers that set the class (name → value(s) or /regex/). */
     headers: Type.Optional(Type.Record(Type.String(), ValueMatch)),
     /** Request `metadata` entries that set the class. */
@@ -150,6 +151,11 @@ export const RuleAction = Type.Object(
     strategy: Type.Optional(Strategy),
     /** Ordered endpoints tried after the chosen one fails. */
     fallback: Type.Optional(Type.Array(Name)),
+    /**
+     * Extra attempts after every candidate was tried once, going round the list again (with
+     * backoff, bounded by the daemon's retry budget). Default 1.
+     */
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 5, default: 1 })),
     /** Refuse the request with this message (403 policy_denied). */
     deny: Type.Optional(Type.String({ minLength: 1 })),
     /** Caps max_tokens / max_completion_tokens (and sets it when absent). */
@@ -237,11 +243,8 @@ export const Policy = Type.Object(
     default: RuleAction,
     limits: Type.Optional(Type.Array(RateLimit)),
     budgets: Type.Optional(Type.Array(Budget)),
-    /**
-     * Per-entity redaction actions; validated by the redaction engine's own schema
-     * (shared/schemas/redaction.ts) when that applies the policy.
-     */
-    redaction: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Per-entity redaction actions (the config's `redaction:` block, every field optional). */
+    redaction: Type.Optional(Type.Partial(RedactionConfig)),
     cache: Type.Optional(CacheSettings),
     local_overrides: Type.Optional(LocalOverrides),
   },

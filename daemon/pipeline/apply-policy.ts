@@ -1,0 +1,142 @@
+// The policy stage: which rule the request matches and where it may go. It reads the live
+// policy once, classifies the request (data classes), evaluates the rules (first match wins),
+// applies the rule's deny / allowed models / max_tokens cap, and puts the ordered candidate
+// targets in ctx.candidates for forwardUpstream. With no policy loaded it does nothing and
+// selectRoute resolves the model alias from the config.
+//
+// The on-prem guard fails closed: a request that carries an on_prem_only data class (or
+// matched an on_prem_only rule) only ever gets on-prem candidates, and when they all fail the
+// client gets 503 upstream_unavailable naming the policy; never a cloud fallback.
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
+import { setDecision } from '../policy/decision.js';
+import { decideRoute, matchRule, type RouteDecision } from '../policy/evaluate.js';
+import type { PolicyHolder } from '../policy/policy-holder.js';
+import { buildRequestFacts } from '../policy/request-facts.js';
+import type { TargetResolver } from '../policy/target-resolver.js';
+import type { RoutingState } from '../routing/routing-state.js';
+import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
+import type { RequestContext, Stage } from './context.js';
+
+export interface ApplyPolicyDeps {
+  readonly policyHolder: PolicyHolder;
+  readonly routing: RoutingState;
+  readonly resolveTarget: TargetResolver;
+  /**
+   * Entity types found in the request's prompt (the redaction engine's memoized scan, so
+   * redactPrompt reuses it). Only called when the policy defines entity-based data classes.
+   */
+  readonly detectEntityTypes?: (ctx: RequestContext) => Promise<ReadonlySet<string>>;
+}
+
+/** ctx.annotations.policy: what the audit row records about the decision. */
+export interface PolicyAnnotation {
+  policy: { file: string; version: number; sha256: string };
+  rule: string;
+  ruleIndex: number;
+  rulesEvaluated: number;
+  /** The matched rule's conditions (all held). */
+  conditions: string[];
+  dataClasses: string[];
+  ignoredDataClasses?: string[];
+  onPremOnly: string | null;
+  candidates: RouteDecision['report'];
+  dropped: RouteDecision['dropped'];
+  maxTokensCap: number | null;
+  denied?: string;
+}
+
+const NO_ENTITIES: ReadonlySet<string> = new Set();
+const FAIL_CLOSED_CODES = new Set(['upstream_error', 'upstream_timeout', 'upstream_unavailable', 'capability_missing', 'internal_error']);
+
+export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
+  return async function applyPolicy(ctx, next) {
+    const policy = deps.policyHolder.current();
+    if (policy === null) return next();
+
+    let entityTypes = NO_ENTITIES;
+    if (policy.entityTypes.size > 0) {
+      if (deps.detectEntityTypes === undefined) {
+        // Cannot tell whether the prompt carries restricted data: refuse rather than guess.
+        throw new GatewayError('internal_error', `policy ${policy.fileName} classifies requests by PII, but no PII scanner is available`);
+      }
+      try {
+        entityTypes = await deps.detectEntityTypes(ctx);
+      } catch (cause) {
+        throw new GatewayError('internal_error', 'the request could not be classified for the policy (PII scan failed)', { cause });
+      }
+    }
+    const { facts, ignoredDeclarations } = buildRequestFacts(ctx, policy, entityTypes);
+    const { rule, rulesEvaluated } = matchRule(policy, facts);
+    const annotation: PolicyAnnotation = {
+      policy: { file: policy.fileName, version: policy.version, sha256: policy.sha256 },
+      rule: rule.name,
+      ruleIndex: rule.index,
+      rulesEvaluated,
+      conditions: rule.conditions.map((c) => c.label),
+      dataClasses: [...facts.dataClasses],
+      onPremOnly: null,
+      candidates: [],
+      dropped: [],
+      maxTokensCap: rule.action.maxTokens,
+    };
+    if (ignoredDeclarations.length > 0) annotation.ignoredDataClasses = [...ignoredDeclarations];
+    ctx.annotations.policy = annotation;
+
+    let promptTokens: number | undefined;
+    const countPromptTokens = (): number => (promptTokens ??= estimatePromptTokens(ctx.request.body));
+    let decision: RouteDecision;
+    try {
+      decision = decideRoute(policy, facts, rule, {
+        resolveTarget: deps.resolveTarget,
+        latency: deps.routing.latency,
+        breakers: deps.routing.breakers,
+        random: deps.routing.random,
+        promptTokens: countPromptTokens,
+        completionTokens: () => expectedCompletionTokens(ctx.request.body),
+      });
+    } catch (error) {
+      if (isGatewayError(error) && error.code === 'policy_denied') annotation.denied = error.message;
+      throw error;
+    }
+    annotation.onPremOnly = decision.onPremReason;
+    annotation.candidates = decision.report;
+    annotation.dropped = decision.dropped;
+    if (rule.action.maxTokens !== null) capMaxTokens(ctx, rule.action.maxTokens);
+    ctx.candidates = decision.candidates.slice();
+    setDecision(ctx, {
+      policy,
+      rule,
+      candidates: decision.candidates,
+      onPremReason: decision.onPremReason,
+      promptTokens: countPromptTokens,
+    });
+
+    if (decision.onPremReason === null) return next();
+    try {
+      return await next();
+    } catch (error) {
+      if (!isGatewayError(error) || !FAIL_CLOSED_CODES.has(error.code)) throw error;
+      const names = decision.candidates.map((c) => c.endpoint).join(', ');
+      throw new GatewayError('upstream_unavailable', `${decision.onPremReason}; on-prem endpoint(s) ${names} unavailable (${error.message}). Not sent to any cloud endpoint.`, {
+        cause: error,
+        headers: error.headers,
+      });
+    }
+  };
+}
+
+/** Caps max_tokens / max_completion_tokens at the rule's limit, setting it when absent. */
+function capMaxTokens(ctx: RequestContext, cap: number): void {
+  if (ctx.request.op === 'embedding') return;
+  const body = ctx.request.body;
+  let capped = false;
+  for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+    const value = body[field];
+    if (typeof value === 'number') {
+      if (value > cap) body[field] = cap;
+      capped = true;
+    }
+  }
+  if (!capped) body.max_tokens = cap;
+}
+
