@@ -110,7 +110,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
       if (event.data === '[DONE]') continue;
       const chunk = parseJson(event.data, this.#call.connection.id);
       // Errors inside a 200 stream (OpenRouter, vLLM): end the stream with the upstream's message.
-      if (chunk.error !== undefined && chunk.choices === undefined) {
+      if (chunk.error !== undefined && chunk.error !== null) {
         const error = chunk.error as { message?: unknown } | string;
         const message = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : 'stream error';
         throw new GatewayError('upstream_error', `Upstream provider '${this.#call.connection.id}' failed mid-stream: ${message}`);
