@@ -13,11 +13,16 @@ const DASHES = new Set([
   0x2015, // ― horizontal bar
   0x2043, // ⁃ hyphen bullet
   0x2212, // − minus sign
-  0x30fc, // ー katakana long vowel mark (used as a dash in typed numbers)
   0xfe63, // ﹣ small hyphen-minus
   0xff0d, // － full-width hyphen-minus
-  0xff70, // ｰ half-width long vowel mark
 ]);
+
+const LONG_VOWEL_MARKS = new Set([0x30fc, 0xff70]); // ー ｰ
+
+function isDigitAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return (code >= 0x30 && code <= 0x39) || (code >= 0xff10 && code <= 0xff19);
+}
 
 function mapCode(code: number): number {
   if (code < 0x80) return code;
@@ -35,7 +40,12 @@ export function normalizeWidth(text: string): string {
   while (i < text.length && text.charCodeAt(i) < 0x80) i++;
   if (i === text.length) return text;
   const codes = new Array<number>(text.length);
-  for (let j = 0; j < text.length; j++) codes[j] = mapCode(text.charCodeAt(j));
+  for (let j = 0; j < text.length; j++) {
+    const code = text.charCodeAt(j);
+    // ー/ｰ lengthen a katakana vowel (マイナンバー), but people also type them as the dash in
+    // ０９０ー１２３４: a dash only between digits.
+    codes[j] = LONG_VOWEL_MARKS.has(code) ? (isDigitAt(text, j - 1) && isDigitAt(text, j + 1) ? 0x2d : code) : mapCode(code);
+  }
   let out = '';
   for (let j = 0; j < codes.length; j += 8192) out += String.fromCharCode(...codes.slice(j, j + 8192));
   return out;

@@ -27,7 +27,22 @@ const KATAKANA = /^[\u30a0-\u30ff\uff66-\uff9f]+$/;
 const NAME_JOINERS = new Set(['・', '＝', '=', '·', '･']);
 
 function isNamePart(token: JapaneseToken): boolean {
-  return token.pos === '名詞' && token.pos_detail_1 === '固有名詞' && token.pos_detail_2 === '人名';
+  return (
+    token.pos === '名詞' &&
+    token.pos_detail_1 === '固有名詞' &&
+    token.pos_detail_2 === '人名' &&
+    !/[0-9０-９]/.test(token.surface_form) // IPADIC lists ００７ as a name
+  );
+}
+
+/**
+ * A common noun glued to the name makes one compound word (マイ+ナンバー, 野村+ビル, 児玉+飛行場):
+ * the "name" is part of a thing's name. Titles and honorifics are not compounds.
+ */
+function isCompoundHead(token: JapaneseToken | undefined): boolean {
+  if (token === undefined || token.pos !== '名詞' || isTitle(token) || isHonorific(token)) return false;
+  if (COMPOUND_HEADS.test(token.surface_form)) return true;
+  return token.pos_detail_1 === '一般' || token.pos_detail_1 === 'サ変接続' || (token.pos_detail_1 === '接尾' && token.pos_detail_2 !== '人名');
 }
 
 function isHonorific(token: JapaneseToken | undefined): boolean {
@@ -46,23 +61,41 @@ function isKatakanaWord(token: JapaneseToken | undefined): boolean {
 /** A noun IPADIC does not know (or knows only as a proper noun): may be a name given context. */
 function isUnknownProperNoun(token: JapaneseToken | undefined): boolean {
   if (token === undefined || token.pos !== '名詞') return false;
-  if (token.pos_detail_1 === '固有名詞') return token.pos_detail_2 !== '組織';
+  if (token.pos_detail_1 === '固有名詞') return token.pos_detail_2 === '人名' || token.pos_detail_2 === '一般';
   return token.word_type === 'UNKNOWN' && token.pos_detail_1 !== '数' && !/^[\s\p{P}\p{S}]+$/u.test(token.surface_form);
+}
+
+const GIVEN_NAME_SHAPE = /^[\p{Script=Han}\p{Script=Hiragana}]{1,3}$/u;
+
+/** A short kanji/hiragana noun that ends the phrase (a particle, punctuation, honorific, title follows). */
+function isGivenNameCandidate(token: JapaneseToken, following: JapaneseToken | undefined): boolean {
+  if (token.pos !== '名詞' || !GIVEN_NAME_SHAPE.test(token.surface_form)) return false;
+  // A known common noun (鉄鋼, 飛行場) after a surname is a company or place; an unknown word is not.
+  if (token.word_type !== 'UNKNOWN' && !/^\p{Script=Hiragana}+$/u.test(token.surface_form)) return false;
+  if (following === undefined) return true;
+  return following.pos === '助詞' || following.pos === '記号' || isHonorific(following) || isTitle(following);
 }
 
 function startOf(token: JapaneseToken): number {
   return token.word_position - 1;
 }
 
-/** Person-name spans over the tokens of `text` (offsets into `text`). */
-export function findPersonNames(tokens: readonly JapaneseToken[]): Span[] {
+/**
+ * Person-name spans over the tokens of a text (offsets into that text). `isKnownNamePart` says
+ * whether a katakana word alone is a name in the dictionary (kuromoji reads ロッキー・ロメロ as
+ * one unknown word, so its parts are looked up separately).
+ */
+export function findPersonNames(
+  tokens: readonly JapaneseToken[],
+  isKnownNamePart: (word: string) => boolean = () => false,
+): Span[] {
   const spans: Span[] = [];
   let i = 0;
   while (i < tokens.length) {
     const first = tokens[i];
     if (first === undefined) break;
     const startsName = isNamePart(first);
-    const honorificNext = isUnknownProperNoun(first) && isHonorific(tokens[i + 1]);
+    const honorificNext = isUnknownProperNoun(first) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
     const katakanaCompound = isKatakanaWord(first) && /[・＝=]/.test(first.surface_form);
     if (!startsName && !honorificNext && !katakanaCompound) {
       i++;
@@ -84,7 +117,9 @@ export function findPersonNames(tokens: readonly JapaneseToken[]): Span[] {
       } else if (NAME_JOINERS.has(next.surface_form) && (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? ''))) {
         j += 2;
         parts += isNamePart(tokens[j - 1]!) ? 1 : 0;
-      } else if (isKatakanaWord(next) && (parts > 0 || katakanaCompound) && KATAKANA.test(tokens[j - 1]!.surface_form)) {
+      } else if (hasFamily && !hasGiven && isGivenNameCandidate(next, tokens[j + 1])) {
+        // A surname followed by a given name IPADIC does not list (椎名+林檎, 竹中+麻奈).
+        hasGiven = true;
         j++;
       } else break;
     }
@@ -98,12 +133,14 @@ export function findPersonNames(tokens: readonly JapaneseToken[]): Span[] {
     if (before !== undefined && ORG_BEFORE.test(before.surface_form)) continue;
     const honorific = isHonorific(after);
     const titled = isTitle(after);
-    const compound =
-      after !== undefined && !honorific && !titled && after.pos === '名詞' && COMPOUND_HEADS.test(after.surface_form);
-    if (compound) continue;
+    if (isCompoundHead(after)) continue;
 
     let score: number;
-    if (parts === 0) score = katakanaCompound ? 0.55 : 0.5; // foreign-looking compound, or noun + honorific
+    if (parts === 0 && katakanaCompound) {
+      // ロッキー・ロメロ or ロウズ・ステート・シアター? A person when a part is a known name.
+      const known = first.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && isKnownNamePart(part));
+      score = known ? 0.8 : 0.4;
+    } else if (parts === 0) score = 0.5; // a noun IPADIC does not know, made a name by context
     else if (hasFamily && hasGiven) score = 0.85;
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
