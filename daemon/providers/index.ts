@@ -1,6 +1,7 @@
 // The provider registry: the ONLY file naming providers. Adding an adapter is its folder
 // plus one line in ADAPTERS. Config `providers[].type` picks an entry by id.
 import { anthropicProvider } from './anthropic/adapter.js';
+import { bedrockProvider } from './bedrock/adapter.js';
 import { geminiProvider } from './gemini/adapter.js';
 import { azureOpenai } from './openai-compatible/azure-openai.js';
 import { lmstudio } from './openai-compatible/lmstudio.js';
@@ -22,6 +23,7 @@ const ADAPTERS: readonly ProviderDefinition[] = [
   anthropicProvider,
   geminiProvider,
   vertexProvider,
+  bedrockProvider,
 ];
 
 function resolve(definition: ProviderDefinition): ProviderAdapter {

@@ -4,7 +4,8 @@
 import { GatewayError } from '../../../shared/errors.js';
 import { defineProvider, type Wire, type WireCall } from '../types.js';
 import { asChatRequest } from '../openai-shapes.js';
-import { toAnthropicRequest, usesJsonTool } from './request.js';
+import { toAnthropicRequest } from './request.js';
+import { usesJsonTool } from '../json-tool.js';
 import { fromAnthropicResponse } from './response.js';
 import { AnthropicStreamDecoder } from './stream.js';
 import { mapAnthropicError } from './errors.js';

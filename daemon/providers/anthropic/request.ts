@@ -1,8 +1,7 @@
 // OpenAI chat request → Anthropic Messages request body. System and developer messages are
 // merged into `system`; consecutive same-role turns are merged (Anthropic wants user and
 // assistant to alternate; OpenAI tool results become user turns of tool_result blocks).
-// `response_format` json has no native equivalent: it becomes one forced tool named
-// JSON_TOOL whose input the response side turns back into message content.
+// `response_format` json has no native equivalent: it becomes the forced JSON_TOOL (json-tool.ts).
 import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject } from '../../pipeline/context.js';
 import {
@@ -15,8 +14,8 @@ import {
   type ChatContentPart,
   type ChatRequestIn,
 } from '../openai-shapes.js';
+import { JSON_TOOL, JSON_TOOL_DESCRIPTION, jsonToolSchema, usesJsonTool } from '../json-tool.js';
 
-export const JSON_TOOL = 'json';
 export const DEFAULT_MAX_TOKENS = 4096;
 
 /** reasoning_effort → thinking budget (Anthropic's minimum budget is 1024). */
@@ -31,12 +30,6 @@ interface Turn {
 export interface AnthropicRequestOptions {
   /** max_tokens when the client sent none (Anthropic requires it). */
   defaultMaxTokens?: number;
-}
-
-/** Whether the request asks for JSON output, answered through the forced JSON_TOOL. */
-export function usesJsonTool(req: ChatRequestIn): boolean {
-  const type = req.response_format?.type;
-  return type === 'json_object' || type === 'json_schema';
 }
 
 export function toAnthropicRequest(req: ChatRequestIn, model: string, options: AnthropicRequestOptions = {}): JsonObject {
@@ -185,8 +178,7 @@ function toolFields(req: ChatRequestIn): JsonObject {
 
   let choice: JsonObject | undefined = toolChoice(req);
   if (usesJsonTool(req)) {
-    const schema = req.response_format?.json_schema?.schema ?? { type: 'object' };
-    tools.push({ name: JSON_TOOL, description: 'Respond with a JSON object.', input_schema: schema });
+    tools.push({ name: JSON_TOOL, description: JSON_TOOL_DESCRIPTION, input_schema: jsonToolSchema(req) });
     // With the client's own tools present the model may still call them; otherwise force JSON.
     choice = tools.length === 1 ? { type: 'tool', name: JSON_TOOL } : { type: 'any' };
   }

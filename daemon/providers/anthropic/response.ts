@@ -4,7 +4,7 @@
 import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject, Usage } from '../../pipeline/context.js';
 import { buildChatCompletion, nowSeconds, totalUsage, type ChatToolCall, type FinishReason } from '../openai-shapes.js';
-import { JSON_TOOL } from './request.js';
+import { JSON_TOOL } from '../json-tool.js';
 
 export function mapStopReason(reason: unknown): FinishReason {
   switch (reason) {

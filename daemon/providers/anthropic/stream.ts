@@ -8,7 +8,7 @@ import type { JsonObject, Usage } from '../../pipeline/context.js';
 import type { StreamDecoder } from '../types.js';
 import { ChunkBuilder, nowSeconds, type FinishReason } from '../openai-shapes.js';
 import { SseDecoder } from '../../upstream/sse-decoder.js';
-import { JSON_TOOL } from './request.js';
+import { JSON_TOOL } from '../json-tool.js';
 import { mapStopReason, mapUsage, type AnthropicUsage } from './response.js';
 import { errorFromBody } from './errors.js';
 

@@ -1,7 +1,8 @@
 // Vertex AI access tokens: OAuth2 with a Google service account through google-auth-library.
-// Credentials, in order: the connection's `service_account` secret (the key file's JSON, from
-// the keychain or an env var named in the config), options.key_file (a path), else Google's
-// Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, metadata server).
+// Credentials, in order: a service-account key JSON held in a SecretRef (options.service_account,
+// or api_key, which is where the desktop app stores a provider's key), options.key_file (a
+// path), else Google's Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud,
+// the metadata server).
 // One client per connection and credentials; google-auth-library caches the token and
 // refreshes it shortly before it expires, so most requests add no I/O.
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ interface TokenSource {
 const clients = new Map<string, TokenSource>();
 
 function clientFor(connection: ProviderConnection): TokenSource {
-  const serviceAccount = connection.secrets['service_account'];
+  const serviceAccount = connection.secrets['options.service_account'] ?? connection.secrets['api_key'];
   const keyFile = typeof connection.options['key_file'] === 'string' ? connection.options['key_file'] : undefined;
   const tokenUrl = typeof connection.options['token_url'] === 'string' ? connection.options['token_url'] : undefined;
   const cacheKey = createHash('sha256')
