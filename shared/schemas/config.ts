@@ -124,6 +124,7 @@ export const ConfigFile = Type.Object(
     providers: Type.Array(ProviderConfig, { default: [] }),
     models: Type.Array(ModelConfig, { default: [] }),
     // ---- area blocks: each area adds ONE line here, `name: Type.Optional(ItsSchema),` ----
+    // (then refresh the editor schema: KAGAMI_UPDATE_SCHEMAS=1 npx vitest run test/daemon/config/json-schema.test.ts)
     policy: Type.Optional(PolicyConfig),
     redaction: Type.Optional(RedactionConfig),
   },
