@@ -7,19 +7,22 @@ import { composeStages } from './compose.js';
 import type { Outcome, RequestContext, Stage } from './context.js';
 import { createForwardUpstream, type ForwardUpstreamDeps } from './forward-upstream.js';
 import { createRecordAudit, type RecordAuditDeps } from './record-audit.js';
+import { createPiiScannerFromConfig, createRedactPrompt, type RedactPromptDeps } from './redact-prompt.js';
 import { createSelectRoute, type SelectRouteDeps } from './select-route.js';
 
-export type PipelineDeps = RecordAuditDeps & AuthenticateDeps & SelectRouteDeps & ForwardUpstreamDeps;
+export type PipelineDeps = RecordAuditDeps & AuthenticateDeps & SelectRouteDeps & ForwardUpstreamDeps & RedactPromptDeps;
 
 export type RunPipeline = (ctx: RequestContext) => Promise<Outcome>;
 
 export function createPipeline(deps: PipelineDeps): RunPipeline {
+  // One PII scan per request, shared by applyPolicy (detectEntityTypes: piiScanner.entityTypes) and redactPrompt.
+  const piiScanner = deps.piiScanner ?? createPiiScannerFromConfig(deps);
   const stages: Stage[] = [
     createRecordAudit(deps),
     createAuthenticate(deps),
     // applyPolicy (policy)
     // enforceLimits (policy)
-    // redactPrompt (redaction)
+    createRedactPrompt({ ...deps, piiScanner }),
     createSelectRoute(deps),
     createForwardUpstream(deps),
   ];

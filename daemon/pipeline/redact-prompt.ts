@@ -7,6 +7,7 @@
 import type { EntityType, RedactionAction, RedactionAnnotation, RedactionConfig, RedactionFinding } from '../../shared/schemas/redaction.js';
 import type { RequestRedactEvent } from '../events/channels.js';
 import { createRedactionEngine } from '../redaction/engine.js';
+import { createJapaneseAnalyzer } from '../redaction/ja/analyzer.js';
 import { PseudonymTable } from '../redaction/pseudonyms.js';
 import { piiBlockedError, redactRequest } from '../redaction/redact-request.js';
 import { createResponseRedaction } from '../redaction/redact-response.js';
@@ -20,15 +21,19 @@ export interface RedactPromptDeps {
   readonly config: { readonly redaction?: RedactionConfig | undefined };
   /** The one per-request scanner, shared with applyPolicy; built from config when absent. */
   readonly piiScanner?: PiiScanner;
-  /** redaction-ja's analyzer (used only when piiScanner is absent). */
+  /**
+   * redaction-ja's analyzer (used only when piiScanner is absent). Default: one created here,
+   * lazy (its worker starts on the first Japanese text, and never keeps the process alive).
+   */
   readonly japaneseAnalyzer?: JapaneseAnalyzer | null;
   readonly events?: { publishRedact(event: RequestRedactEvent): void };
 }
 
-/** Builds the scanner the app shares between applyPolicy and redactPrompt. */
-export function createPiiScannerFromConfig(config: RedactPromptDeps['config'], japanese?: JapaneseAnalyzer | null): PiiScanner {
-  const settings = resolveRedactionSettings(config.redaction);
-  return createPiiScanner({ engine: createRedactionEngine({ settings, japanese: japanese ?? null }) });
+/** Builds the scanner the pipeline shares between applyPolicy and redactPrompt. */
+export function createPiiScannerFromConfig(deps: Pick<RedactPromptDeps, 'config' | 'japaneseAnalyzer'>): PiiScanner {
+  const settings = resolveRedactionSettings(deps.config.redaction);
+  const japanese = deps.japaneseAnalyzer !== undefined ? deps.japaneseAnalyzer : settings.enabled && settings.japanese ? createJapaneseAnalyzer() : null;
+  return createPiiScanner({ engine: createRedactionEngine({ settings, japanese }) });
 }
 
 function emptyAnnotation(): RedactionAnnotation {
@@ -54,7 +59,7 @@ function countsByAction(findings: readonly RedactionFinding[]): Record<string, n
 }
 
 export function createRedactPrompt(deps: RedactPromptDeps): Stage {
-  const scanner = deps.piiScanner ?? createPiiScannerFromConfig(deps.config, deps.japaneseAnalyzer);
+  const scanner = deps.piiScanner ?? createPiiScannerFromConfig(deps);
   const { engine } = scanner;
   const { settings } = engine;
 

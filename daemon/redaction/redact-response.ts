@@ -102,13 +102,29 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
       }
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishing.push(index);
     }
-    // Held text of a finishing choice goes out in a chunk of its own just before the finish.
+    // Held text of a finishing choice goes out with its finishing chunk, after what it carried.
     for (const index of finishing) {
-      const rest = await flushChoice(index);
-      const extra = flushChunk(chunk, index, rest);
-      if (extra !== null) out.push(extra);
+      const choice = (choices as unknown[]).find((item) => isObject(item) && (item.index ?? 0) === index);
+      if (isObject(choice)) appendRest(choice, await flushChoice(index));
     }
     out.push(chunk);
+  }
+
+  function appendRest(choice: Record<string, unknown>, rest: Awaited<ReturnType<typeof flushChoice>>): void {
+    if (rest.text !== '') choice.text = (typeof choice.text === 'string' ? choice.text : '') + rest.text;
+    if (rest.content === '' && rest.toolCalls.length === 0) return;
+    const delta = isObject(choice.delta) ? choice.delta : (choice.delta = {});
+    if (rest.content !== '') delta.content = (typeof delta.content === 'string' ? delta.content : '') + rest.content;
+    if (rest.toolCalls.length === 0) return;
+    const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]) : (delta.tool_calls = []);
+    for (const { index, arguments: tail } of rest.toolCalls) {
+      const call = calls.find((item) => isObject(item) && (item.index ?? 0) === index);
+      if (isObject(call) && isObject(call.function)) {
+        call.function.arguments = (typeof call.function.arguments === 'string' ? call.function.arguments : '') + tail;
+      } else {
+        calls.push({ index, function: { arguments: tail } });
+      }
+    }
   }
 
   let lastChunk: JsonObject | null = null;

@@ -31,6 +31,8 @@ export interface PiiScanner {
   readonly engine: RedactionEngine;
   /** The request's findings; scans on the first call, returns the same result afterwards. */
   scan(ctx: RequestContext): Promise<PiiScan>;
+  /** The entity types found (same memoised scan): applyPolicy's `detectEntityTypes`. */
+  entityTypes(ctx: RequestContext): Promise<ReadonlySet<string>>;
 }
 
 export const EMPTY_SCAN: PiiScan = Object.freeze({ slots: [], entityTypes: [], counts: {} });
@@ -74,20 +76,22 @@ async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): P
 export function createPiiScanner(deps: { readonly engine: RedactionEngine }): PiiScanner {
   const { engine } = deps;
   const scans = new WeakMap<RequestContext, Promise<PiiScan>>();
+  function scan(ctx: RequestContext): Promise<PiiScan> {
+    let result = scans.get(ctx);
+    if (result === undefined) {
+      const body = ctx.request.body;
+      result = (engine.settings.enabled ? scanSlots(engine, collectTextSlots(body)) : Promise.resolve(EMPTY_SCAN)).then((found) => {
+        for (const dataClass of piiDataClasses(found.entityTypes)) ctx.dataClasses.add(dataClass);
+        return found;
+      });
+      scans.set(ctx, result);
+    }
+    return result;
+  }
   return {
     engine,
-    scan(ctx) {
-      let scan = scans.get(ctx);
-      if (scan === undefined) {
-        scan = engine.settings.enabled ? scanSlots(engine, collectTextSlots(ctx.request.body)) : Promise.resolve(EMPTY_SCAN);
-        scan = scan.then((result) => {
-          for (const dataClass of piiDataClasses(result.entityTypes)) ctx.dataClasses.add(dataClass);
-          return result;
-        });
-        scans.set(ctx, scan);
-      }
-      return scan;
-    },
+    scan,
+    entityTypes: async (ctx) => new Set((await scan(ctx)).entityTypes),
   };
 }
 
