@@ -83,6 +83,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const auditWriter: AuditWriter = createAuditWriter(db);
     cleanups.push(() => auditWriter.close());
 
+    // Other parts that run beside the request path (policy source, SIEM outbox, audit
+    // checkpoints) start here, one block each, pushing their stop onto `cleanups`.
+
     let firstKey: string | null = null;
     if (options.createFirstKey !== false && keyStore.list().length === 0) {
       firstKey = keyStore.create({ tenant: 'local', user: userInfo().username || 'local' }).key;
@@ -99,7 +102,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       isReady: () => ready,
     });
     cleanups.push(() => closeApp(app));
-    await app.listen({ host: config.listen.host, port: config.listen.port });
+    try {
+      await app.listen({ host: config.listen.host, port: config.listen.port });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new Error(
+        `${config.listen.host}:${config.listen.port} is already in use (another kagami running?); choose another port with --port or listen.port`,
+        { cause: error },
+      );
+    }
     ready = true;
 
     const address = app.server.address();
@@ -145,7 +156,7 @@ function banner(daemon: RunningDaemon): string {
     `  Providers:        ${providers.join(', ') || '(none)'}`,
     `  Models:           ${config.models.map((m) => m.name).join(', ') || '(none)'}`,
     `  Data:             ${config.data_dir}`,
-    `  Web UI:           ${url}/ui/#token=${daemon.adminToken}`,
+    `  Web UI:           ${url}/ui/?token=${daemon.adminToken}`,
     `  Admin token:      ${daemon.adminToken}   (kept in ${adminTokenPath(config.data_dir)})`,
   ];
   const key = daemon.firstKey;
