@@ -88,6 +88,14 @@ const PLACE_NEGATIVES = [
   '埼玉県さいたま市の会議に出席した。',
   '愛知県名古屋市で新製品を発表した。',
   '沖縄県那覇市の天気は晴れ。',
+  '東京都渋谷区で3人が負傷した。',
+  '大阪府大阪市の人口は約275万人です。',
+  '神奈川県横浜市は1859年に開港した。',
+  '札幌市中央区の最低気温は－５度だった。',
+  '横浜市で2024年に開催された大会',
+  '千葉県の成田市から12便が欠航した。',
+  '名古屋市中区で１０月１日から工事が始まる。',
+  '福岡市博多区の店舗は3店に増えた。',
 ];
 
 function buildAddresses(): Case[] {
@@ -100,7 +108,11 @@ function buildAddresses(): Case[] {
     if (/[（(、，・]/.test(address)) continue;
     if (random() < 0.25) address += (random() < 0.5 ? '　' : ' ') + pick(BUILDINGS) + pick(ROOMS);
     if (random() < 0.2) address = address.replace(/^(北海道|東京都|大阪府|京都府|.{2,3}県)/, ''); // prefecture omitted
-    cases.push(fill(pick(ADDRESS_TEMPLATES), address.trim(), 'JP_ADDRESS'));
+    const filled = fill(pick(ADDRESS_TEMPLATES), address.trim(), 'JP_ADDRESS');
+    // The 送付先 template names a person too: label it, or a correct detection counts as false.
+    const name = filled.text.indexOf('山田様');
+    if (name !== -1) filled.spans.push({ type: 'JP_NAME', start: name, end: name + 2 });
+    cases.push(filled);
   }
   for (const text of PLACE_NEGATIVES) cases.push({ text, spans: [] });
   return cases;
@@ -140,7 +152,7 @@ function buildStructured(): Case[] {
   const myNumberT = ['マイナンバー：{}', '個人番号は{}です。', '私のマイナンバーは{}です', '番号 {} を確認してください'];
   const corporateT = ['法人番号：{}', '当社の法人番号は{}です。', '登録番号 T{}', '取引先コード{}を参照'];
   const phoneT = ['電話番号：{}', 'TEL {}', '携帯は{}です。', 'ご連絡は{}までお願いします。', '代表 {}（平日9時〜17時）'];
-  const postalT = ['〒{} 東京都千代田区', '郵便番号：{}', '〒{}', '{} 大阪府大阪市北区梅田'];
+  const postalT = ['〒{} 東京都千代田区', '郵便番号：{}', '〒{}', '{} 大阪府（本社）'];
   const bankT = ['三井住友銀行 新宿支店 普通 {}', '振込先口座番号：{}', 'みずほ銀行 本店 当座預金 {}'];
   const passportT = ['旅券番号：{}', 'パスポート番号は{}です。', 'passport no. {}'];
   const licenceT = ['運転免許証番号：{}', '免許証の番号は{}です。'];
@@ -167,7 +179,7 @@ function buildStructured(): Case[] {
     `0120-${digits(3)}-${digits(3)}`,
     `0800-${digits(3)}-${digits(4)}`,
     `0${pick(['7', '8', '9'])}0${pick(['1', '2', '3'])}${digits(7)}`,
-    `+81-90-${digits(4)}-${digits(4)}`,
+    `+81-90-${pick(['1', '2', '3', '4', '5', '6', '7', '8', '9'])}${digits(3)}-${digits(4)}`,
     `03(${digits(4)})${digits(4)}`,
   ];
   for (let i = 0; i < 12; i++) for (const phone of phones()) add(phoneT, phone, 'JP_PHONE');

@@ -63,22 +63,31 @@ const KANJI_NUMBER = '〇一二三四五六七八九十百千';
 const BLOCK = new RegExp(
   `^(?:大字|字)?(?:(?:[0-9]+|[${KANJI_NUMBER}]+(?=丁目|番(?!町)|号|地割))(?:丁目|丁(?=[0-9])|番地の?|番(?!町)|号|地割|-(?=[0-9])|の(?=[0-9]))?)+`,
 );
-// Building names end in one of these words; a room or floor may follow.
+// Building names end in one of these words (第一ビル, サンハイツ) or start with one (コーポ田中,
+// メゾン青山); a room or floor may follow, or stand alone (５階, 302号室).
+const NAME_CHARS = "[\\p{Script=Katakana}\\p{Script=Han}\\p{Script=Hiragana}A-Za-zＡ-Ｚａ-ｚ0-9０-９・ー&＆'’\\-]";
+const BUILDING_WORD = 'ビルディング|ビル|マンション|ハイツ|コーポ|レジデンス|タワー|アパート|荘|館|棟|ハウス|ヒルズ|パレス|プラザ|コート|メゾン|テラス|ヴィラ|ガーデン|スクエア|センター|寮';
+const ROOM = '(?:[0-9０-９]+(?:号室|階|Ｆ|F)|[0-9０-９]+号?|[A-ZＡ-Ｚ][0-9０-９]+)';
+const PREFIX_BUILDING = `(?:コーポ|メゾン|ハイツ|パレス|ヴィラ|グラン|シャトー|レジデンス|ライオンズ|ドミール)${NAME_CHARS}{1,12}?(?=[ \\u3000]?${ROOM}|[^\\p{Script=Han}\\p{Script=Katakana}]|$)`;
+const SUFFIX_BUILDING = `${NAME_CHARS}{0,24}?(?:${BUILDING_WORD})`;
 const BUILDING = new RegExp(
-  '^[ \\u3000]?[\\p{Script=Katakana}\\p{Script=Han}A-Za-zＡ-Ｚａ-ｚ0-9０-９・ー&＆\'’ \\u3000-]{0,24}?' +
-    '(?:ビルディング|ビル|マンション|ハイツ|コーポ|レジデンス|タワー|アパート|荘|館|棟|ハウス|ヒルズ|パレス|プラザ|コート|メゾン|テラス|ヴィラ|ガーデン|スクエア|センター|寮)' +
-    '(?:[ \\u3000]?(?:[0-9０-９]+(?:号室|階|Ｆ|F)|[0-9０-９]+号?|[A-Z][0-9]+))?',
+  `^[ \\u3000]?(?:(?:${PREFIX_BUILDING}|${SUFFIX_BUILDING})(?:[ \\u3000]?${ROOM})?|${ROOM}(?![0-9０-９]))`,
   'u',
 );
+
+// A town never ends in a particle (渋谷区で3人); kana inside it is fine (つつじが丘, 勝どき).
+const HIRAGANA_END = /(?:で|に|は|が|を|の|と|へ|も|や|から|まで|より)$/;
+const COUNTER = /[人年月日回件円個名歳時分秒度位%万億千百台本枚階戸棟km]/;
 
 function townEndWithBlock(text: string, view: string, from: number): { townEnd: number; blockEnd: number } | undefined {
   // The town is every town character up to a block number no more than 14 characters on.
   let end = from;
   while (end - from <= 14) {
     const block = BLOCK.exec(view.slice(end, end + 40));
-    if (block !== null && block[0].length > 0 && end > from - 1) {
+    if (block !== null && block[0].length > 0 && !HIRAGANA_END.test(text.slice(from, end))) {
       const blockEnd = trimBlock(view, end, end + block[0].length);
-      if (blockEnd > end) return { townEnd: end, blockEnd };
+      // 3人, 1859年, 5度: a count or a date after a place name, not a block number.
+      if (blockEnd > end && !COUNTER.test(view[blockEnd] ?? '')) return { townEnd: end, blockEnd };
     }
     if (end >= text.length || !TOWN_CHAR.test(text[end] ?? '')) return undefined;
     end++;
@@ -110,9 +119,10 @@ export function findAddresses(text: string, tokens: readonly JapaneseToken[]): S
   let tokensByStart: Map<number, JapaneseToken> | undefined;
   let at = 0;
   while (at < text.length) {
-    const prefecture = matchPrefecture(text, at);
+    // The lexicon is matched on the normalised view (塚 written as U+FA10 is still 宝塚市).
+    const prefecture = matchPrefecture(view, at);
     const cityAt = at + (prefecture?.length ?? 0);
-    const city = matchMunicipality(text, cityAt);
+    const city = matchMunicipality(view, cityAt);
     if (city === undefined) {
       at++;
       continue;

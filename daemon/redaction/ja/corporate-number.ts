@@ -5,6 +5,7 @@
 import type { Detector, Span } from '../types.js';
 import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
 import { digitsOf } from './normalize-width.js';
+import { OTHER_ID_WORDS } from './id-labels.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])(T[- ]?)?(\d{13}|\d-?\d{4}-?\d{4}-?\d{4})(?![0-9A-Za-z]|-\d)/g;
 const CORPORATE_WORDS = { pattern: /法人番号|登録番号|インボイス|適格請求書|corporate number/i, before: 24, after: 4 };
@@ -33,7 +34,9 @@ export const corporateNumberDetector: Detector = {
       const end = match.index + match[0].length;
       if (!isValidCorporateNumber(digitsOf(body))) continue;
       const named = match[1] !== undefined || keywordNear(text, start, end, CORPORATE_WORDS);
-      spans.push({ type: 'JP_CORPORATE_NUMBER', start, end, score: named ? 0.99 : 0.6, detector: 'jp-corporate-number' });
+      // Labelled as some other identifier (免許証番号：…): a chance check-digit match.
+      const score = named ? 0.99 : keywordNear(text, start, end, OTHER_ID_WORDS) ? 0.3 : 0.6;
+      spans.push({ type: 'JP_CORPORATE_NUMBER', start, end, score, detector: 'jp-corporate-number' });
     }
     return spans;
   },

@@ -6,6 +6,7 @@
 import type { Detector, Span } from '../types.js';
 import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
 import { digitsOf } from './normalize-width.js';
+import { OTHER_ID_WORDS } from './id-labels.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])\d{4}([- ]?)\d{4}\1\d{4}(?![0-9A-Za-z]|-\d)/g;
 const MY_NUMBER_WORDS = { pattern: /マイナンバー|個人番号|my ?number/i, before: 24, after: 6 };
@@ -37,7 +38,8 @@ export const myNumberDetector: Detector = {
       if (!isValidMyNumber(digitsOf(match[0]))) continue;
       const named = keywordNear(text, start, end, MY_NUMBER_WORDS);
       if (!named && keywordNear(text, start, end, LICENCE_WORDS)) continue;
-      spans.push({ type: 'JP_MY_NUMBER', start, end, score: named ? 0.99 : 0.6, detector: 'jp-my-number' });
+      const score = named ? 0.99 : keywordNear(text, start, end, OTHER_ID_WORDS) ? 0.3 : 0.6;
+      spans.push({ type: 'JP_MY_NUMBER', start, end, score, detector: 'jp-my-number' });
     }
     return spans;
   },

@@ -1,5 +1,5 @@
 // Japanese text writes digits, Latin letters, dashes and brackets in many widths and shapes
-// (０９０ー１２３４－５６７８, ＴＫ１２３４５６７). The structured detectors match one ASCII form
+// (０９０ー１２３４－５６７８, ＴＫ１２３４５６７), and some kanji as compatibility code points. The structured detectors match one ASCII form
 // instead: every character here maps to exactly ONE UTF-16 unit, so an offset found in the
 // normalised text is the same offset in the original and spans stay exact without a map.
 
@@ -30,6 +30,11 @@ function mapCode(code: number): number {
   if (code >= 0xff01 && code <= 0xff5e) return code === 0xff0d ? 0x2d : code - 0xfee0;
   if (code === 0x3000) return 0x20; // ideographic space
   if (DASHES.has(code)) return 0x2d;
+  // CJK compatibility ideographs (塚 U+FA10 in 宝塚市) → the unified ideograph, when it is one unit.
+  if (code >= 0xf900 && code <= 0xfaff) {
+    const unified = String.fromCharCode(code).normalize('NFC');
+    if (unified.length === 1) return unified.charCodeAt(0);
+  }
   return code;
 }
 

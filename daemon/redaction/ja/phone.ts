@@ -4,6 +4,7 @@
 // (10 digits for landlines, 11 for mobile/IP/0800) rather than merely looking phone-shaped;
 // separators and words like 電話/TEL/携帯 raise the score, bare digit runs stay medium.
 import type { Detector, Span } from '../types.js';
+import { OTHER_ID_WORDS } from './id-labels.js';
 import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
 
 // Groups of 1-5 digits joined by one separator ("-", " ", ".", or brackets around the area or
@@ -51,7 +52,8 @@ export const japanesePhoneDetector: Detector = {
       const end = start + raw.length;
       const separated = SEPARATOR.test(raw) || raw.startsWith('+');
       const named = keywordNear(text, start, end, PHONE_WORDS);
-      const score = named ? 0.99 : separated ? 0.85 : 0.5;
+      let score = named ? 0.99 : separated ? 0.85 : 0.5;
+      if (!named && !separated && keywordNear(text, start, end, OTHER_ID_WORDS)) score = 0.3;
       spans.push({ type: 'JP_PHONE', start, end, score, detector: 'jp-phone' });
     }
     return spans;
