@@ -4,6 +4,7 @@
 import { GatewayError } from '../../shared/errors.js';
 import type { Config } from '../../shared/schemas/config.js';
 import type { Operation, Stage, Target } from './context.js';
+import { createCapabilityFilter } from '../providers/model-capabilities.js';
 
 export interface SelectRouteDeps {
   readonly config: Pick<Config, 'models'>;
@@ -24,6 +25,7 @@ export function createSelectRoute(deps: SelectRouteDeps): Stage {
     for (const op of Object.keys(CAPABILITY) as Operation[]) if (model.capabilities[CAPABILITY[op]]) ops.add(op);
     routes.set(model.name, { target: { endpoint: model.name, provider: model.provider, upstreamModel: model.model }, ops });
   }
+  const requireCapabilities = createCapabilityFilter(deps.config.models);
   return async function selectRoute(ctx, next) {
     if (ctx.candidates.length === 0) {
       const model = ctx.request.body.model;
@@ -40,6 +42,7 @@ export function createSelectRoute(deps: SelectRouteDeps): Stage {
       }
       ctx.candidates.push(route.target);
     }
+    ctx.candidates = await requireCapabilities(ctx.candidates, ctx.request); // tools / vision / json_mode / context_window
     return next();
   };
 }
