@@ -4,9 +4,12 @@
 
 /** GET /admin/status (core-http). */
 export interface DaemonStatusInfo {
-  version?: string;
+  version?: string | null;
+  pid?: number;
+  started_at?: number;
   uptime_s?: number;
-  providers?: Array<{ id: string; type?: string; base_url?: string; key?: { keychain?: string; env?: string } | null }>;
+  listen?: { host: string; port: number };
+  providers?: Array<{ id: string; type?: string; base_url?: string | null; region?: string | null; on_prem?: boolean }>;
   models?: Array<{ name: string; provider?: string; model?: string }>;
 }
 
@@ -27,16 +30,6 @@ export interface BudgetState {
   limit_usd: number;
   spent_usd: number;
   soft_ratio?: number;
-}
-
-/** GET /admin/siem/status (audit). */
-export interface SinkStatus {
-  name: string;
-  type?: string;
-  lag?: number;
-  last_delivered_at?: number | string | null;
-  last_error?: string | null;
-  state?: string;
 }
 
 /** POST /admin/provider-keys/:id/test (app + core-base). */

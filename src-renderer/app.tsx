@@ -7,6 +7,7 @@ import { AppContext, type AppServices } from './app-context.js';
 import { createDaemonClient, DaemonHttpError, type StreamState } from './daemon-client.js';
 import { dictionaries, I18nContext, type Lang, type LabelKey } from './i18n.js';
 import { LiveStore } from './live-store.js';
+import { NavIcon } from './components/nav-icons.js';
 import { CostView } from './views/cost-view.js';
 import { KeysView } from './views/keys-view.js';
 import { LatencyView } from './views/latency-view.js';
@@ -35,13 +36,20 @@ const viewFromHash = (): ViewName => {
   return (VIEWS as readonly string[]).includes(name) ? (name as ViewName) : 'live';
 };
 
-/** Web UI: take `?token=` once (then drop it from the address bar and history), else this tab's stored token. */
+/**
+ * Web UI: take the token from the sign-in link once (`#token=…` as `kagami start` prints it,
+ * never sent to the server; or `?token=…`), drop it from the address bar and history, and
+ * keep it in this tab's sessionStorage. Otherwise the token this tab stored before.
+ */
 function takeBrowserToken(): string | null {
   const url = new URL(location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  const fromHash = /^#token=([^&]+)/.exec(url.hash)?.[1];
+  const fromQuery = url.searchParams.get('token');
+  const token = fromHash ? decodeURIComponent(fromHash) : fromQuery;
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
     url.searchParams.delete('token');
+    if (fromHash) url.hash = '#/live';
     history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
   return sessionStorage.getItem(TOKEN_KEY);
@@ -150,7 +158,6 @@ const NAV_LABEL: Record<ViewName, LabelKey> = {
   keys: 'nav.keys',
   settings: 'nav.settings',
 };
-const NAV_ICON: Record<ViewName, string> = { live: '◉', latency: '◔', cost: '¤', redaction: '▤', policy: '§', keys: '⚿', settings: '⚙' };
 
 function Console(props: {
   connection: { url: string; token: string };
@@ -195,9 +202,7 @@ function Console(props: {
             {VIEWS.map((name) => (
               <li key={name}>
                 <a href={`#/${name}`} className={view === name ? 'active' : ''} data-view={name}>
-                  <span className="icon" aria-hidden="true">
-                    {NAV_ICON[name]}
-                  </span>
+                  <NavIcon name={name} />
                   {t(NAV_LABEL[name])}
                 </a>
               </li>

@@ -6,9 +6,9 @@ export function StatusBadge({ status }: { status: number }): React.JSX.Element {
 }
 
 /** { "EMAIL:mask": 2 } → EMAIL×2 badges, colored by action. Counts only: never values. */
-export function RedactionBadges({ redactions }: { redactions: Record<string, number> }): React.JSX.Element | null {
+export function RedactionBadges({ redactions }: { redactions: Record<string, number> }): React.JSX.Element {
   const entries = Object.entries(redactions ?? {});
-  if (entries.length === 0) return null;
+  if (entries.length === 0) return <span className="dim">—</span>;
   return (
     <span className="badges">
       {entries.map(([key, count]) => {

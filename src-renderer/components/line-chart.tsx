@@ -75,7 +75,7 @@ export function LineChart({ series, times, height = 140, unit = '', ariaLabel }:
           const t = times[i];
           if (t === undefined) continue;
           const x = pad.l + (w * i) / (n - 1);
-          ctx.fillText(new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }), Math.min(Math.max(x, pad.l + 24), pad.l + w - 24), height - 4);
+          ctx.fillText(new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }), Math.min(Math.max(x, pad.l + 24), pad.l + w - 24), height - 4);
         }
       }
       for (const s of series) {

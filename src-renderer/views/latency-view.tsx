@@ -29,7 +29,8 @@ export function LatencyView(): React.JSX.Element {
   const { t } = useI18n();
   const [window, setWindow] = useState<StatsWindow>('5m');
   const now = useClock(1000);
-  const stats = useAdminResource<LatencyStats>('/admin/stats/latency', { window }, 5000);
+  const latency = useAdminResource<{ windows: LatencyStats[] }>('/admin/stats/latency', { window }, 5000);
+  const stats = { ...latency, data: latency.data?.windows.find((w) => w.window === window) ?? null };
   const breakers = useAdminResource<BreakerState[] | { breakers: BreakerState[] }>('/admin/routing/breakers', {}, 5000);
   const breakerList = Array.isArray(breakers.data) ? breakers.data : (breakers.data?.breakers ?? []);
 

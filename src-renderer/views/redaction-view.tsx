@@ -3,7 +3,7 @@
 // by entity type, time and user; export of what is shown to CSV or NDJSON.
 
 import { useMemo, useState } from 'react';
-import type { RedactionRow } from '../../shared/schemas/audit.js';
+import type { AuditPage, RedactionPage, RedactionRow } from '../../shared/schemas/audit.js';
 import { ENTITY_TYPES } from '../../shared/schemas/redaction.js';
 import { useAdminResource } from '../app-context.js';
 import { formatDateTime } from '../format.js';
@@ -18,8 +18,8 @@ const RANGES: Array<{ key: LabelKey; ms: number }> = [
   { key: 'range.7d', ms: 7 * 86_400_000 },
 ];
 
-/** A redaction-log row; `user`/`tenant` are shown when the daemon joins them in (asked of audit). */
-type RedactionItem = RedactionRow & { user?: string | null; tenant?: string | null };
+/** A redaction-log row with who sent the request (joined from the request rows by trace id). */
+type RedactionItem = RedactionRow & { user: string | null; tenant: string | null };
 
 /** Highlights the masked parts of a preview: [EMAIL], <PERSON_1>, j***@… */
 function MaskedPreview({ text }: { text: string | null }): React.JSX.Element {
@@ -48,12 +48,16 @@ export function RedactionView(): React.JSX.Element {
   const [user, setUser] = useState('');
   // Rounded to the minute so polling does not refetch a moving window every render.
   const [from] = useMemo(() => [Math.floor((Date.now() - rangeMs) / 60_000) * 60_000], [rangeMs]);
-  const page = useAdminResource<{ items: RedactionItem[]; next_cursor: number | null }>(
-    '/admin/redactions',
-    { from, entity_type: entity || undefined, user: user.trim() || undefined, limit: 1000 },
-    3000,
-  );
-  const rows = page.data?.items ?? [];
+  const userFilter = user.trim() || undefined;
+  const page = useAdminResource<RedactionPage>('/admin/redactions', { from, entity_type: entity || undefined, limit: 1000 }, 3000);
+  // The redaction log names the request (trace id); the request rows name tenant and user.
+  const requests = useAdminResource<AuditPage>('/admin/audit', { from, entity_type: entity || undefined, user: userFilter, limit: 1000 }, 3000);
+  const rows = useMemo((): RedactionItem[] => {
+    const who = new Map((requests.data?.items ?? []).map((r) => [r.trace_id, r]));
+    return (page.data?.items ?? [])
+      .filter((r) => userFilter === undefined || who.has(r.trace_id))
+      .map((r) => ({ ...r, user: who.get(r.trace_id)?.user ?? null, tenant: who.get(r.trace_id)?.tenant ?? null }));
+  }, [page.data, requests.data, userFilter]);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
   return (
@@ -101,7 +105,7 @@ export function RedactionView(): React.JSX.Element {
                 <th>{t('col.action')}</th>
                 <th>{t('col.location')}</th>
                 <th className="wide">{t('col.preview')}</th>
-                <th>{t('col.user')}</th>
+                <th>{t('col.who')}</th>
                 <th>{t('col.trace')}</th>
               </tr>
             </thead>
@@ -121,7 +125,10 @@ export function RedactionView(): React.JSX.Element {
                   <td>
                     <MaskedPreview text={r.preview} />
                   </td>
-                  <td>{r.user ?? <span className="dim">—</span>}</td>
+                  <td>
+                    {r.tenant ?? '—'}
+                    <span className="dim"> / {r.user ?? '—'}</span>
+                  </td>
                   <td className="mono dim small selectable">{r.trace_id}</td>
                 </tr>
               ))}

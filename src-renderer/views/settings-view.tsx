@@ -3,7 +3,8 @@
 
 import { useEffect, useState } from 'react';
 import type { DaemonStatus } from '../../shared/ipc.js';
-import type { DaemonStatusInfo, SinkStatus } from '../admin-api-types.js';
+import type { SiemStatus } from '../../shared/schemas/siem.js';
+import type { DaemonStatusInfo } from '../admin-api-types.js';
 import { useAdminResource, useServices } from '../app-context.js';
 import { formatDateTime, formatDuration, formatInt } from '../format.js';
 import { useI18n, type Lang } from '../i18n.js';
@@ -13,8 +14,8 @@ export function SettingsView(props: { lang: Lang; setLang: (l: Lang) => void; th
   const { client, bridge } = useServices();
   const { t } = useI18n();
   const info = useAdminResource<DaemonStatusInfo>('/admin/status', {}, 10_000);
-  const siem = useAdminResource<SinkStatus[] | { sinks: SinkStatus[] }>('/admin/siem/status', {}, 5000);
-  const sinks = Array.isArray(siem.data) ? siem.data : (siem.data?.sinks ?? []);
+  const siem = useAdminResource<SiemStatus>('/admin/siem/status', {}, 5000);
+  const sinks = siem.data?.sinks ?? [];
   const [supervisor, setSupervisor] = useState<DaemonStatus | null>(null);
   useEffect(() => {
     if (!bridge) return;
@@ -106,12 +107,13 @@ export function SettingsView(props: { lang: Lang; setLang: (l: Lang) => void; th
             </thead>
             <tbody>
               {sinks.map((s) => (
-                <tr key={s.name}>
+                <tr key={s.id}>
                   <td className="mono">
-                    {s.name}
-                    {s.type ? <span className="dim"> ({s.type})</span> : null}
+                    {s.id} <span className="dim">({s.type})</span>
                   </td>
-                  <td>{s.state ?? '—'}</td>
+                  <td>
+                    <span className={`breaker ${s.failures > 0 ? 'open' : 'closed'}`}>{s.failures > 0 ? `retry ${formatDateTime(s.retry_at)}` : 'ok'}</span>
+                  </td>
                   <td className={`num mono ${(s.lag ?? 0) > 0 ? 'warn' : ''}`}>{formatInt(s.lag)}</td>
                   <td>{formatDateTime(s.last_delivered_at)}</td>
                   <td className="warn small">{s.last_error ?? ''}</td>

@@ -1,0 +1,107 @@
+// What every UI test needs: the real daemon (`kagami start`'s startDaemon, embedded config
+// with the mock-upstream simulator, a fresh data dir, port 0), the official openai client
+// with the daemon's first virtual key, and Debian's Chromium driven by playwright-core with a
+// fresh profile. Screenshots go to test-results/e2e/ (gitignored): look at them.
+
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startDaemon, type RunningDaemon } from '../../daemon/cli/start.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/e2e/', import.meta.url));
+const UI_BUILD = fileURLToPath(new URL('../../dist/ui/index.html', import.meta.url));
+const RENDERER_SRC = fileURLToPath(new URL('../../src-renderer/', import.meta.url));
+
+/** Why UI tests cannot run here (null when they can); CI must have everything. */
+export function uiTestsUnavailable(): string | null {
+  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+  return null;
+}
+
+/** Newest modification time under a folder (ms). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The web build the daemon serves; (re)built here when missing or older than src-renderer/. */
+export async function ensureUiBuild(): Promise<void> {
+  if (existsSync(UI_BUILD) && statSync(UI_BUILD).mtimeMs >= newestMtime(RENDERER_SRC)) return;
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../../vite.ui.config.ts', import.meta.url)), logLevel: 'warn' });
+}
+
+export interface Gateway {
+  daemon: RunningDaemon;
+  openai: OpenAI;
+  /** Sign-in link as `kagami start` prints it. */
+  uiUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(): Promise<Gateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kagami-e2e-'));
+  const daemon = await startDaemon({ configFile: null, overrides: { port: 0, data_dir: dataDir } });
+  if (!daemon.firstKey) throw new Error('a fresh data dir must yield a first virtual key');
+  return {
+    daemon,
+    openai: new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey: daemon.firstKey, maxRetries: 0 }),
+    uiUrl: `${daemon.url}/ui/#token=${daemon.adminToken}`,
+    close: async () => {
+      await daemon.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far (a clean UI has none). */
+  errors: string[];
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(options: { colorScheme?: 'dark' | 'light'; locale?: string } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'kagami-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: options.colorScheme ?? 'dark',
+    locale: options.locale ?? 'en-US',
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    context,
+    page,
+    errors,
+    async screenshot(name) {
+      const path = join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path });
+      return path;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
