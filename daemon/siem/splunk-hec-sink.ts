@@ -52,7 +52,7 @@ export const splunkHecSink: SinkDefinition<SplunkHecSinkConfig> = {
               source: config.source ?? 'kagami',
               sourcetype: config.sourcetype ?? 'kagami:audit',
               ...(config.index ? { index: config.index } : {}),
-              event: { event_id: event.id, kind: event.kind, action: actionOf(event), ...event.record },
+              event: { event_id: event.id, kind: event.kind, event_type: actionOf(event), ...event.record },
             }),
           )
           .join('\n');

@@ -26,7 +26,7 @@ export function formatSyslogMessage(event: SiemEvent, options: SyslogFormatOptio
   const timestamp = new Date(event.ts).toISOString();
   const traceId = 'trace_id' in event.record ? event.record.trace_id : null;
   const sd = `[${SD_ID} id="${event.id}" seq="${event.seq}" kind="${event.kind}"${traceId ? ` trace_id="${sdEscape(traceId)}"` : ''}]`;
-  const body = options.body === 'cef' ? formatCef(event, options.version) : BOM + JSON.stringify({ event_id: event.id, kind: event.kind, action: actionOf(event), ...event.record });
+  const body = options.body === 'cef' ? formatCef(event, options.version) : BOM + JSON.stringify({ event_id: event.id, kind: event.kind, event_type: actionOf(event), ...event.record });
   return `<${pri}>1 ${timestamp} ${options.hostname} ${options.appName} ${options.procId} ${event.kind} ${sd} ${body}`;
 }
 

@@ -19,7 +19,7 @@ export const webhookSink: SinkDefinition<WebhookSinkConfig> = {
       type: 'webhook',
       async send(events, signal) {
         const body = events
-          .map((event) => `${JSON.stringify({ event_id: event.id, kind: event.kind, action: actionOf(event), ...event.record })}\n`)
+          .map((event) => `${JSON.stringify({ event_id: event.id, kind: event.kind, event_type: actionOf(event), ...event.record })}\n`)
           .join('');
         const headers: Record<string, string> = { ...baseHeaders, 'x-kagami-batch': `${events[0]?.seq}-${events[events.length - 1]?.seq}` };
         if (secret !== null) headers['x-kagami-signature'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -74,7 +74,7 @@ describe.skipIf(missing !== null)(`syslog sink into a real rsyslogd${missing ? `
     for (const [index, message] of received.entries()) {
       expect(message).toMatchObject({ msgid: 'request', appName: 'kagami', hostname: 'kagami-test-host', pri: 13 * 8 + 6 });
       expect(message.structuredData).toContain(`seq="${index + 1}"`);
-      expect(JSON.parse(message.msg)).toMatchObject({ event_id: batch[index]!.id, kind: 'request', action: 'llm.request', seq: index + 1, tenant: 'acme' });
+      expect(JSON.parse(message.msg)).toMatchObject({ event_id: batch[index]!.id, kind: 'request', event_type: 'llm.request', seq: index + 1, tenant: 'acme' });
     }
     await sink.close();
   });
