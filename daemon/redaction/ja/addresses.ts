@@ -69,7 +69,8 @@ const NAME_CHARS = "[\\p{Script=Katakana}\\p{Script=Han}\\p{Script=Hiragana}A-Za
 const BUILDING_WORD = 'ビルディング|ビル|マンション|ハイツ|コーポ|レジデンス|タワー|アパート|荘|館|棟|ハウス|ヒルズ|パレス|プラザ|コート|メゾン|テラス|ヴィラ|ガーデン|スクエア|センター|寮';
 const ROOM = '(?:[0-9０-９]+(?:号室|階|Ｆ|F)|[0-9０-９]+号?|[A-ZＡ-Ｚ][0-9０-９]+)';
 const PREFIX_BUILDING = `(?:コーポ|メゾン|ハイツ|パレス|ヴィラ|グラン|シャトー|レジデンス|ライオンズ|ドミール)${NAME_CHARS}{1,12}?(?=[ \\u3000]?${ROOM}|[^\\p{Script=Han}\\p{Script=Katakana}]|$)`;
-const SUFFIX_BUILDING = `${NAME_CHARS}{0,24}?(?:${BUILDING_WORD})`;
+// サンハイツ高槻３０２号室: a place name may follow the building word when a room follows it.
+const SUFFIX_BUILDING = `${NAME_CHARS}{0,24}?(?:${BUILDING_WORD})(?:[\\p{Script=Han}\\p{Script=Katakana}]{1,6}(?=[ \\u3000]?${ROOM}))?`;
 const BUILDING = new RegExp(
   `^[ \\u3000]?(?:(?:${PREFIX_BUILDING}|${SUFFIX_BUILDING})(?:[ \\u3000]?${ROOM})?|${ROOM}(?![0-9０-９]))`,
   'u',

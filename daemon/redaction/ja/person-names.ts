@@ -69,7 +69,8 @@ const GIVEN_NAME_SHAPE = /^[\p{Script=Han}\p{Script=Hiragana}]{1,3}$/u;
 
 /** A short kanji/hiragana noun that ends the phrase (a particle, punctuation, honorific, title follows). */
 function isGivenNameCandidate(token: JapaneseToken, following: JapaneseToken | undefined): boolean {
-  if (token.pos !== '名詞' || !GIVEN_NAME_SHAPE.test(token.surface_form)) return false;
+  if (token.pos !== '名詞' || token.pos_detail_1 === '接尾' || isHonorific(token)) return false;
+  if (!GIVEN_NAME_SHAPE.test(token.surface_form)) return false;
   // A known common noun (鉄鋼, 飛行場) after a surname is a company or place; an unknown word is not.
   if (token.word_type !== 'UNKNOWN' && !/^\p{Script=Hiragana}+$/u.test(token.surface_form)) return false;
   if (following === undefined) return true;

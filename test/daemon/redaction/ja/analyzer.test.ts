@@ -1,0 +1,115 @@
+// The worker path of the Japanese analyzer, for real: a worker thread running the TypeScript
+// worker through tsx (the compiled dist/ path is exercised by the bench and the daemon build).
+import type { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createJapaneseAnalyzer, type JapaneseAnalyzerHandle } from '../../../../daemon/redaction/ja/analyzer.js';
+
+function values(text: string, spans: { start: number; end: number; type: string }[]): [string, string][] {
+  return spans.map((span) => [span.type, text.slice(span.start, span.end)]);
+}
+
+describe('createJapaneseAnalyzer', () => {
+  describe('one shared analyzer', () => {
+    const started: Worker[] = [];
+    let analyzer: JapaneseAnalyzerHandle;
+    beforeAll(() => {
+      analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => started.push(worker) });
+    });
+    afterAll(async () => {
+      await analyzer.close();
+    });
+
+    it('never starts the worker for ASCII-only or non-Japanese text', async () => {
+      expect(await analyzer.detect('Call John Smith at 090-1234-5678, 1 Main St.')).toEqual([]);
+      expect(await analyzer.detect('Ünïcödé but no Japanese — 한국어 텍스트')).toEqual([]);
+      expect(started).toHaveLength(0);
+    });
+
+    it('starts one worker for many concurrent requests and answers each with its own exact offsets', async () => {
+      const texts = Array.from({ length: 24 }, (_, i) =>
+        i % 2 === 0 ? `${i}番目：山田太郎さんは東京都渋谷区恵比寿１丁目${i + 1}－１に住む。` : `佐藤花子様、ご連絡ありがとうございます（${i}）。`,
+      );
+      const results = await Promise.all(texts.map((text) => analyzer.detect(text)));
+      expect(started).toHaveLength(1);
+      results.forEach((spans, i) => {
+        const text = texts[i]!;
+        if (i % 2 === 0) {
+          expect(values(text, spans)).toEqual([
+            ['JP_NAME', '山田太郎'],
+            ['JP_ADDRESS', `東京都渋谷区恵比寿１丁目${i + 1}－１`],
+          ]);
+        } else {
+          expect(values(text, spans)).toEqual([['JP_NAME', '佐藤花子']]);
+        }
+      });
+    });
+
+    it('keeps the loaded dictionary: warmup and later requests reuse the same worker', async () => {
+      await analyzer.warmup();
+      expect(await analyzer.detectJapanese('鈴木一郎氏')).toHaveLength(1);
+      expect(started).toHaveLength(1);
+    });
+  });
+
+  describe('failures', () => {
+    let analyzer: JapaneseAnalyzerHandle | undefined;
+    afterEach(async () => {
+      await analyzer?.close();
+      analyzer = undefined;
+    });
+
+    it('warms up at start, so the first request does not start a worker', async () => {
+      const started: Worker[] = [];
+      analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => started.push(worker) });
+      await analyzer.warmup();
+      expect(started).toHaveLength(1);
+      expect(values('田中さん', await analyzer.detect('田中さん'))).toEqual([['JP_NAME', '田中']]);
+      expect(started).toHaveLength(1);
+    });
+
+    it('rejects pending requests clearly when the worker dies, then recovers with a new worker', async () => {
+      const started: Worker[] = [];
+      analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => started.push(worker) });
+      const pending = [analyzer.detect('山田太郎さん'), analyzer.detect('佐藤花子様')];
+      await Promise.resolve(); // the batch is posted at the end of this turn, which starts the worker
+      await Promise.resolve();
+      expect(started).toHaveLength(1);
+      void started[0]!.terminate(); // stands in for a crash: the worker goes away mid-request
+      for (const request of pending) await expect(request).rejects.toThrow(/Japanese analyzer worker stopped/);
+
+      const text = '山田太郎さん';
+      expect(values(text, await analyzer.detect(text))).toEqual([['JP_NAME', '山田太郎']]);
+      expect(started).toHaveLength(2);
+    });
+
+    it('re-warms a replacement worker after a crash of a warmed analyzer', async () => {
+      const started: Worker[] = [];
+      let restarted: () => void = () => undefined;
+      const secondStart = new Promise<void>((resolve) => (restarted = resolve));
+      analyzer = createJapaneseAnalyzer({
+        onWorkerStart: (worker) => {
+          started.push(worker);
+          if (started.length === 2) restarted();
+        },
+      });
+      await analyzer.warmup();
+      await started[0]!.terminate();
+      await secondStart; // started by the analyzer itself, not by a request
+      expect(started).toHaveLength(2);
+    });
+
+    it('rejects requests once closed, and close() stops the worker', async () => {
+      const started: Worker[] = [];
+      analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => started.push(worker) });
+      const inFlight = analyzer.detect('山田太郎さん');
+      await analyzer.close();
+      await expect(inFlight).rejects.toThrow(/closed/);
+      await expect(analyzer.detect('山田太郎さん')).rejects.toThrow(/closed/);
+    });
+
+    it('reports a dictionary that cannot be loaded as an error, not a hang', async () => {
+      analyzer = createJapaneseAnalyzer({ dicPath: '/nonexistent/kuromoji-dict' });
+      await expect(analyzer.detect('山田太郎さん')).rejects.toThrow(/kuromoji dictionary/);
+    });
+  });
+});
