@@ -1,6 +1,6 @@
 // The innermost stage: send the request to the first candidate target that answers.
 // Fails over to the next candidate on connect errors, 5xx and timeouts, but only before
-// anything reached the client (a stream is committed once the upstream answered 2xx).
+// anything reached the client (a stream is committed once its first chunk arrived).
 // Breakers, retry budget and latency tracking come in through `attemptPolicy`.
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import type { ProviderCapabilities } from '../providers/types.js';
@@ -75,16 +75,21 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
         connection: upstream.connection,
       };
       const attemptStart = performance.now();
+      // Set once the outcome is handed on: a stream that fails later is recorded by onStreamEnd,
+      // one that fails before its first chunk by the catch below (and may fail over).
+      let committed = false;
       try {
         const result = await sendToUpstream(upstream, call, {
           signal: ctx.signal,
           headers: { traceparent: ctx.traceparent },
           onStreamEnd: (usage, upstreamMs, error) => {
+            if (!committed) return;
             if (usage !== undefined) ctx.usage = usage;
             ctx.upstreamMs = (ctx.upstreamMs ?? 0) + upstreamMs;
             policy.record(target, error === undefined ? { ok: true, latencyMs: upstreamMs } : { ok: false, latencyMs: upstreamMs, error }, ctx);
           },
         });
+        committed = true;
         ctx.target = target;
         ctx.responseHeaders['x-kagami-provider'] = target.provider;
         ctx.responseHeaders['x-kagami-endpoint'] = target.endpoint;

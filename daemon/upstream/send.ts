@@ -65,6 +65,7 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
   else clientSignal.addEventListener('abort', onClientAbort, { once: true });
   const totalMs = upstream.timeouts.totalMs;
   const timer = setTimeout(() => controller.abort(new TotalTimeoutError(totalMs)), totalMs);
+  timer.unref();
   const release = (): void => {
     clearTimeout(timer);
     clientSignal.removeEventListener('abort', onClientAbort);
@@ -121,5 +122,21 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       onStreamEnd?.(decoder.usage(), performance.now() - startedAt, failure);
     }
   }
-  return { kind: 'stream', status: statusCode, events: events() };
+  // Pull the first chunk before committing: a stream that fails before its first chunk
+  // (reset or stall right after the headers) is still a failed attempt the caller may retry
+  // elsewhere, because nothing has reached the client yet.
+  const stream = events();
+  const first = await stream.next();
+  return { kind: 'stream', status: statusCode, events: resumeStream(first, stream) };
+}
+
+async function* resumeStream(first: IteratorResult<JsonObject>, rest: AsyncGenerator<JsonObject>): AsyncGenerator<JsonObject> {
+  try {
+    if (first.done === true) return;
+    yield first.value;
+    yield* rest;
+  } finally {
+    // Ended early (also while paused on the first chunk): end the upstream stream too.
+    await rest.return(undefined);
+  }
 }

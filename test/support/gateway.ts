@@ -66,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<TestGateway
     version: 'test',
     ...(options.upstreams ? { upstreams: options.upstreams } : {}),
     ...(options.attemptPolicy ? { attemptPolicy: options.attemptPolicy } : {}),
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -9,6 +9,7 @@ import type { KeyVerifier } from '../../deps.js';
 import { authenticateHeaders } from '../../pipeline/authenticate.js';
 import type { RunPipeline } from '../../pipeline/index.js';
 import { runAndRespond } from './respond.js';
+import { anthropicModelList } from '../anthropic/models.js';
 
 export interface OpenAiRoutesDeps {
   readonly config: Pick<Config, 'models' | 'providers'>;
@@ -43,7 +44,9 @@ export function createOpenAiRoutes(deps: OpenAiRoutesDeps): FastifyPluginAsync {
     app.get('/v1/models', async (request): Promise<ModelList> => {
       const principal = authenticateHeaders(request.headers, keyStore);
       const allowed = principal.models;
-      return { object: 'list', data: allowed === null ? models : models.filter((model) => allowed.includes(model.id)) };
+      const visible = allowed === null ? models : models.filter((model) => allowed.includes(model.id));
+      if (request.headers['anthropic-version'] !== undefined) return anthropicModelList(visible) as unknown as ModelList; // Anthropic SDK's list shape
+      return { object: 'list', data: visible };
     });
     app.get<{ Params: { model: string } }>('/v1/models/:model', async (request): Promise<ModelEntry> => {
       const principal = authenticateHeaders(request.headers, keyStore);

@@ -86,6 +86,8 @@ class OpenAiStreamDecoder implements StreamDecoder {
   readonly #call: WireCall;
   readonly #quirks: OpenAiQuirks;
   #usage: Usage | undefined;
+  /** An upstream error seen after good chunks of the same push: thrown on the next call. */
+  #failed: GatewayError | undefined;
 
   constructor(call: WireCall, quirks: OpenAiQuirks) {
     this.#call = call;
@@ -93,10 +95,12 @@ class OpenAiStreamDecoder implements StreamDecoder {
   }
 
   push(bytes: Uint8Array): JsonObject[] {
+    if (this.#failed !== undefined) throw this.#failed;
     return this.#chunks(this.#sse.push(bytes));
   }
 
   end(): JsonObject[] {
+    if (this.#failed !== undefined) throw this.#failed;
     return this.#chunks(this.#sse.end());
   }
 
@@ -113,7 +117,11 @@ class OpenAiStreamDecoder implements StreamDecoder {
       if (chunk.error !== undefined && chunk.error !== null) {
         const error = chunk.error as { message?: unknown } | string;
         const message = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : 'stream error';
-        throw new GatewayError('upstream_error', `Upstream provider '${this.#call.connection.id}' failed mid-stream: ${message}`);
+        const failure = new GatewayError('upstream_error', `Upstream provider '${this.#call.connection.id}' failed mid-stream: ${message}`);
+        // Chunks before the error still reach the client; the error follows them.
+        if (out.length === 0) throw failure;
+        this.#failed = failure;
+        break;
       }
       if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = readOpenAiUsage(chunk.usage);
       const kept = this.#quirks.streamChunk === undefined ? chunk : this.#quirks.streamChunk(chunk, this.#call);

@@ -36,10 +36,18 @@ afterEach(async () => {
   await upstream?.close();
 });
 
-async function start(type: string, responses: ReplayResponse[], models: Record<string, unknown>[], options: Record<string, unknown> = {}, basePath = '/v1'): Promise<void> {
+async function start(
+  type: string,
+  responses: ReplayResponse[],
+  models: Record<string, unknown>[],
+  options: Record<string, unknown> = {},
+  basePath = '/v1',
+  extraConfig: Record<string, unknown> = {},
+): Promise<void> {
   upstream = await startReplayUpstream(responses);
   gateway = await startGateway({
     config: {
+      ...extraConfig,
       providers: [{ id: 'up', type, base_url: `${upstream.origin}${basePath}`, api_key: { env: 'UP_KEY' }, options }],
       models: models.map((model) => ({ provider: 'up', capabilities: { chat: true, tools: true }, ...model })),
     },
@@ -89,10 +97,12 @@ describe('openai: recorded tool round trips', () => {
     expect(rows.map((row) => row.total_tokens)).toEqual([expect.any(Number), usage?.total_tokens]);
   });
 
+  // Redaction (on by default) may move text between chunks while it holds back a possible
+  // PII tail, so byte-exactness of the framing is checked with redaction off.
   it('relays the recorded SSE bytes exactly, also when the upstream bytes arrive in odd pieces', async () => {
     const pieces = [[1], [2, 3, 5, 7, 11], [4096]];
     for (const split of pieces) {
-      await start('openai', [replayOf('openai', recorded[1] as Interaction, split)], [{ name: 'gpt-4o-mini' }]);
+      await start('openai', [replayOf('openai', recorded[1] as Interaction, split)], [{ name: 'gpt-4o-mini' }], {}, '/v1', { redaction: { enabled: false } });
       const sent = JSON.stringify(recorded[1]?.request.body);
       const response = await postRaw(sent);
       expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -158,11 +168,26 @@ describe('openai-compatible upstreams', () => {
     expect(response.status).toBe(200);
     expect(text).not.toContain('OPENROUTER PROCESSING');
     expect(text).not.toContain('[DONE]');
-    const last = text.trimEnd().split('\n\n').at(-1) ?? '';
-    expect(JSON.parse(last.replace(/^data: /, ''))).toEqual({
+    const events = text.trimEnd().split('\n\n');
+    expect(events.length).toBeGreaterThan(1);
+    expect(JSON.parse((events.at(-1) ?? '').replace(/^data: /, ''))).toEqual({
       error: { message: expect.stringContaining('Token limit reached'), type: 'server_error', param: null, code: 'upstream_error' },
     });
     expect(gateway.auditRows()[0]).toMatchObject({ status: 502, error_code: 'upstream_error', stream: true });
+  });
+
+  it('answers 502 JSON when the upstream stream fails before its first chunk', async () => {
+    const [interaction] = interactions('openai-compatible', 'openrouter-stream-error') as [Interaction];
+    // Only the recorded error event: nothing has reached the client, so a plain error answer.
+    const errorEvent = replayOf('openai-compatible', interaction).body.toString('utf8').split('\n\n').find((event) => event.includes('"error"')) ?? '';
+    await start('vllm', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: Buffer.from(`${errorEvent}\n\n`) }], [
+      { name: String(interaction.request.body.model) },
+    ]);
+    const response = await postRaw(JSON.stringify(interaction.request.body));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({
+      error: { message: expect.stringContaining('Token limit reached'), type: 'server_error', param: null, code: 'upstream_error' },
+    });
   });
 });
 
