@@ -1,0 +1,65 @@
+// buildApp(deps): the daemon's HTTP app, every part registered explicitly and in order
+// (no autoload, no logic here). It does not listen: daemon/main.ts (or a test) does.
+// Areas add their routes with one line: `app.register(createXRoutes(deps))`.
+import type { AddressInfo } from 'node:net';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AppDeps } from './deps.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { registerHostGuard } from './http/host-guard.js';
+import { registerJsonBody } from './http/json-body.js';
+import { registerTrace } from './http/trace.js';
+import { createAdminEventRoutes } from './api/admin/events.js';
+import { createAdminStatusRoutes } from './api/admin/status.js';
+import { createAdminUiRoutes } from './api/admin/ui.js';
+import { createOpenAiRoutes } from './api/openai/routes.js';
+import { createPipeline } from './pipeline/index.js';
+import { findAdapter } from './providers/index.js';
+import type { AttemptPolicy } from './upstream/attempt-policy.js';
+import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
+
+export type { AppDeps } from './deps.js';
+
+/** Optional parts buildApp creates itself when not given (tests and other areas inject theirs). */
+export interface AppExtras {
+  /** Upstream pools; built from config.providers when absent (and closed with the app). */
+  readonly upstreams?: Upstreams;
+  /** Routing's breakers / retry budget / latency recording (daemon/routing/). */
+  readonly attemptPolicy?: AttemptPolicy;
+  /** Heartbeat interval of GET /admin/events, ms (default 15 s). */
+  readonly heartbeatMs?: number;
+}
+
+export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
+  const { config } = deps;
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger === undefined
+      ? { logger: { level: 'warn', redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["api-key"]'] } }
+      : { loggerInstance: deps.logger }),
+    // No per-request log lines: logging is off the hot path; errors are logged with the trace id.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    bodyLimit: config.limits.body_bytes,
+    return503OnClosing: true,
+    // Bodies pass through untouched: no type coercion, no defaults, nothing stripped.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false } },
+  });
+
+  registerTrace(app);
+  registerHostGuard(app, {
+    config,
+    port: () => (app.server.address() as AddressInfo | null)?.port ?? config.listen.port,
+  });
+  registerJsonBody(app, { bodyBytes: config.limits.body_bytes, jsonDepth: config.limits.json_depth });
+  registerErrorHandler(app);
+
+  const upstreams = deps.upstreams ?? createUpstreams(config.providers, findAdapter);
+  if (deps.upstreams === undefined) app.addHook('onClose', () => upstreams.close());
+  const runPipeline = createPipeline({ ...deps, upstreams });
+
+  app.register(createOpenAiRoutes({ config, keyStore: deps.keyStore, runPipeline, isReady: deps.isReady }));
+  app.register(createAdminEventRoutes(deps));
+  app.register(createAdminStatusRoutes(deps));
+  app.register(createAdminUiRoutes());
+
+  return app;
+}
