@@ -7,6 +7,8 @@ export interface ContextRule {
   readonly positive?: readonly string[];
   /** Words that make it less likely. */
   readonly negative?: readonly string[];
+  /** Words that make it less likely when they follow it ("2437 Main St"). */
+  readonly negativeAfter?: readonly string[];
   /** Added for a positive word (default 0.35). */
   readonly boost?: number;
   /** Subtracted for a negative word (default 0.35). */
@@ -18,6 +20,7 @@ export interface ContextRule {
 export interface CompiledContext {
   readonly positive: RegExp | null;
   readonly negative: RegExp | null;
+  readonly negativeAfter: RegExp | null;
   readonly boost: number;
   readonly penalty: number;
   readonly window: number;
@@ -34,6 +37,7 @@ export function compileContext(rule: ContextRule): CompiledContext {
   return {
     positive: wordsPattern(rule.positive),
     negative: wordsPattern(rule.negative),
+    negativeAfter: wordsPattern(rule.negativeAfter),
     boost: rule.boost ?? 0.35,
     penalty: rule.penalty ?? 0.35,
     window: rule.window ?? 48,
@@ -46,6 +50,8 @@ export function scoreWithContext(text: string, start: number, end: number, base:
   const after = text.slice(end, Math.min(text.length, end + (context.window >> 2)));
   let score = base;
   if (context.positive !== null && (context.positive.test(before) || context.positive.test(after))) score += context.boost;
-  if (context.negative !== null && context.negative.test(before)) score -= context.penalty;
+  if ((context.negative !== null && context.negative.test(before)) || (context.negativeAfter !== null && context.negativeAfter.test(after))) {
+    score -= context.penalty;
+  }
   return score < 0 ? 0 : score > 1 ? 1 : score;
 }

@@ -25,6 +25,30 @@ export interface RedactionEngine {
   detectSync(text: string): Span[];
 }
 
+const INTERNATIONAL = /^(?:\(?\+|00\d)/;
+
+/**
+ * PHONE and JP_PHONE often both match one number ("090-1234-5678", "085 012 4886"): it is the
+ * Japanese number in Japanese text or when written +81, the general one otherwise. In Japanese
+ * text a national-format number is judged by the Japanese numbering plan alone (JP_PHONE): the
+ * general detector keeps only international (+CC) numbers there.
+ */
+function settlePhoneRegion(text: string, spans: Span[]): Span[] {
+  if (!spans.some((span) => span.type === 'PHONE')) return spans;
+  const japaneseText = containsJapaneseScript(text);
+  const hasJapanesePhone = spans.some((span) => span.type === 'JP_PHONE');
+  if (!japaneseText && !hasJapanesePhone) return spans;
+  return spans.filter((span) => {
+    if (span.type !== 'PHONE' && span.type !== 'JP_PHONE') return true;
+    const value = text.slice(span.start, span.end);
+    if (span.type === 'PHONE' && japaneseText && !INTERNATIONAL.test(value)) return false;
+    const other = span.type === 'PHONE' ? 'JP_PHONE' : 'PHONE';
+    if (!spans.some((candidate) => candidate.type === other && candidate.start < span.end && span.start < candidate.end)) return true;
+    const japanese = japaneseText || /^\(?\+81/.test(value);
+    return span.type === 'JP_PHONE' ? japanese : !japanese;
+  });
+}
+
 /** Greedy resolution: best span first (score, then length), keep those that overlap no kept span. */
 export function resolveOverlaps(spans: readonly Span[]): Span[] {
   if (spans.length < 2) return [...spans];
@@ -58,7 +82,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
     detectSync(text) {
       const spans: Span[] = [];
       collectSync(text, spans);
-      return resolveOverlaps(spans);
+      return resolveOverlaps(settlePhoneRegion(text, spans));
     },
     async detect(text) {
       const spans: Span[] = [];
@@ -66,7 +90,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
       if (japanese !== null && containsJapaneseScript(text)) {
         for (const span of await japanese.detectJapanese(text)) if (accept(text, span)) spans.push(span);
       }
-      return resolveOverlaps(spans);
+      return resolveOverlaps(settlePhoneRegion(text, spans));
     },
   };
 }

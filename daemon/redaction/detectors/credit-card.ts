@@ -6,7 +6,7 @@ import { passesLuhn } from '../checksums.js';
 import { compileContext, scoreWithContext } from '../context-words.js';
 import type { Detector, Span } from '../types.js';
 
-const CANDIDATE = /(?<![\d.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,-]\d)/g;
+const CANDIDATE = /(?<![\w.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,-]\d)/g;
 
 const CONTEXT = compileContext({
   positive: ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'cc', 'pan', 'payment'],
@@ -21,13 +21,14 @@ function issuerAllows(digits: string): boolean {
   const two = Number(digits.slice(0, 2));
   const four = Number(digits.slice(0, 4));
   switch (digits[0]) {
-    case '1': // UATP
+    case '1': // UATP; JCB's legacy 1800
       return length === 15;
-    case '2': // Mir 2200–2204, Mastercard 2221–2720
+    case '2': // Mir 2200–2204, Mastercard 2221–2720, JCB's legacy 2131
+      if (four === 2131) return length === 15;
       return (four >= 2200 && four <= 2204 && length >= 16 && length <= 19) || (four >= 2221 && four <= 2720 && length === 16);
     case '3':
       if (two === 34 || two === 37) return length === 15; // Amex
-      if (two === 35) return four >= 3528 && four <= 3589 && length >= 16 && length <= 19; // JCB
+      if (two === 35) return length >= 16 && length <= 19; // JCB (3528–3589, and co-branded 35xx)
       if (two === 30 || two === 36 || two === 38 || two === 39) return length >= 14 && length <= 19; // Diners
       return false;
     case '4': // Visa (Electron included)

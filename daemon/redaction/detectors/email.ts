@@ -19,6 +19,13 @@ function isDomainChar(text: string, index: number): boolean {
   return code < 0x80 && DOMAIN_CHAR.test(text[index] ?? '');
 }
 
+/** True when the token holding `index` started as "scheme://". */
+function isUrlUserinfo(text: string, index: number): boolean {
+  let tokenStart = index;
+  while (tokenStart > 0 && !/\s/.test(text[tokenStart - 1] ?? ' ')) tokenStart--;
+  return text.slice(tokenStart, index).includes('://');
+}
+
 function validDomain(domain: string): boolean {
   if (domain.length > 253) return false;
   const labels = domain.split('.');
@@ -42,6 +49,11 @@ export const emailDetector: Detector = {
       while (end < text.length && isDomainChar(text, end)) end++;
       while (end > at + 1 && /[.-]/.test(text[end - 1] ?? '')) end--;
       const local = text.slice(start, at);
+      // "scheme://user:password@host" is a URL's userinfo (URL_CREDENTIALS), not an address.
+      if (text[start - 1] === ':' && isUrlUserinfo(text, start)) {
+        at = text.indexOf('@', at + 1);
+        continue;
+      }
       const domain = text.slice(at + 1, end);
       if (local.length > 0 && local.length <= 64 && LOCAL_PART.test(local) && validDomain(domain)) {
         spans.push({ type: 'EMAIL', start, end, score: 1, detector: 'email' });

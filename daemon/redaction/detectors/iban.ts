@@ -38,6 +38,9 @@ function longestValidPrefix(raw: string): number {
   const length = IBAN_LENGTHS[iban.slice(0, 2)];
   if (length === undefined || iban.length < length) return 0;
   const candidate = iban.slice(0, length);
+  // Written in one case (GB82WEST…, gb82west…): "LV80 bANK…" is a lookalike.
+  const letters = raw.slice(0, ends[length - 1] ?? 0).replace(/[^A-Za-z]/g, '').slice(2);
+  if (letters !== letters.toUpperCase() && letters !== letters.toLowerCase()) return 0;
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || !passesIbanMod97(candidate)) return 0;
   // Reject a cut in the middle of a group ("…1234 5678" where only "56" belongs).
   const end = ends[length - 1] ?? 0;

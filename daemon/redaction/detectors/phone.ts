@@ -12,12 +12,21 @@ import type { Detector, Span } from '../types.js';
 const CANDIDATE =
   /(?<![\w+.\-/@])(?:\+|\(\+?)?\d(?:[ .\-/]?\(?\d|\)[ .\-]?\d|\d){5,19}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w@]|[.\-/]\d)/g;
 const NANP = /^(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[ .-]?[2-9]\d{2}[ .-]\d{4}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?$/;
+// Three-two-four digits is how US social security numbers are written, not phone numbers.
+const SSN_SHAPE = /^\d{3}([- .])\d{2}\1\d{4}$/;
 const DATE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
 const EXTENSION = /[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$/;
 
 const CONTEXT = compileContext({
-  positive: ['phone', 'telephone', 'tel', 'call', 'calling', 'mobile', 'cell', 'fax', 'contact', 'reach', 'number', 'whatsapp', 'sms', 'text me', 'dial', 'hotline'],
-  negative: ['order', 'invoice', 'account', 'acct', 'serial', 'isbn', 'card', 'ssn', 'tracking', 'id', 'version', 'ref', 'reference', 'iban', 'zip', 'postal', 'amount', 'total'],
+  positive: [
+    'phone', 'telephone', 'tel', 'call', 'calling', 'mobile', 'cell', 'fax', 'contact', 'reach', 'number', 'whatsapp', 'sms',
+    'text', 'dial', 'hotline', 'ring', 'landline', 'office', 'voicemail', 'message', 'messages', 'answering', 'ext', 'extension',
+  ],
+  negative: [
+    'order', 'invoice', 'account', 'acct', 'serial', 'isbn', 'card', 'ssn', 'tracking', 'id', 'version', 'ref', 'reference',
+    'iban', 'zip', 'postal', 'amount', 'total', 'license', 'licence', 'passport', 'policy',
+  ],
+  negativeAfter: ['st', 'street', 'ave', 'avenue', 'road', 'rd', 'blvd', 'lane', 'drive', 'apt', 'suite'],
   boost: 0.35,
   penalty: 0.35,
 });
@@ -36,7 +45,9 @@ function scoreShape(raw: string): number {
   const number = raw.replace(EXTENSION, '');
   const digits = countDigits(number);
   if (digits < 7 || digits > 15 || DATE.test(number)) return 0;
-  if (number.startsWith('+') || number.startsWith('(+') || number.startsWith('00')) {
+  if (SSN_SHAPE.test(number)) return 0.1;
+  // "00" is the international prefix only when the country code follows it directly (0044…).
+  if (number.startsWith('+') || number.startsWith('(+') || /^00\d/.test(number)) {
     const parsed = parsePhoneNumberFromString(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
     if (parsed === undefined) return 0;
     if (parsed.isValid()) return 0.95;
