@@ -5,7 +5,7 @@
 // end-of-stream and closes its side, so its orderly close (FIN, or TLS close_notify + FIN)
 // confirms the whole batch was read. A reset, a timeout or a refused connection fails the
 // batch and the outbox resends it.
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { SyslogSinkConfig } from '../../shared/schemas/siem.js';
 import { DeliveryError, type SinkDefinition } from './sink.js';
@@ -22,12 +22,14 @@ export const syslogSink: SinkDefinition<SyslogSinkConfig> = {
       body: config.format ?? 'json',
       version: deps.version,
     };
+    // SNI carries host names only (RFC 6066); an IP target is still checked against the certificate's IP SANs.
+    const serverName = config.tls?.server_name ?? (isIP(config.host) === 0 ? config.host : undefined);
     const tls = config.transport === 'tls'
       ? {
           ...(config.tls?.ca_file ? { ca: deps.readFile(config.tls.ca_file) } : {}),
           ...(config.tls?.cert_file ? { cert: deps.readFile(config.tls.cert_file) } : {}),
           ...(config.tls?.key_file ? { key: deps.readFile(config.tls.key_file) } : {}),
-          servername: config.tls?.server_name ?? config.host,
+          ...(serverName === undefined ? {} : { servername: serverName }),
         }
       : null;
     const target = `${config.transport}://${config.host}:${config.port}`;

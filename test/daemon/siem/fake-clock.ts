@@ -17,12 +17,19 @@ export class FakeClock implements OutboxClock {
   sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
-      const sleeper: Sleeper = { until: this.time + ms, resolve };
-      this.sleepers.add(sleeper);
-      signal.addEventListener('abort', () => {
+      const onAbort = () => {
         this.sleepers.delete(sleeper);
         resolve();
-      }, { once: true });
+      };
+      const sleeper: Sleeper = {
+        until: this.time + ms,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.sleepers.add(sleeper);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
 
   /** Moves time forward, waking every sleeper due by then. */

@@ -70,8 +70,29 @@ export class RsyslogServer {
     return `${lines.join('\n')}\n`;
   }
 
-  /** Starts rsyslogd and resolves once it accepts connections. */
+  /**
+   * Starts rsyslogd and resolves once it accepts connections. The port is fixed (the sink under
+   * test is configured with it), so when rsyslogd exits before listening (another process took
+   * the port for a moment, say an outgoing connection's ephemeral port) it is tried again a few
+   * times before giving up with rsyslog's own error output.
+   */
   async start(): Promise<void> {
+    if (this.child !== null) throw new Error('rsyslogd is already running');
+    let lastError: Error | null = null;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (error) {
+        lastError = error as Error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      }
+    }
+    throw lastError!;
+  }
+
+  private async startOnce(): Promise<void> {
+    this.stderr = '';
     const child = spawn(RSYSLOGD, ['-n', '-f', join(this.dir, 'rsyslog.conf'), '-i', join(this.dir, 'rsyslog.pid')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -79,20 +100,35 @@ export class RsyslogServer {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
-    let onExit: ((code: number | null) => void) | null = null;
-    const exited = new Promise<never>((_, reject) => {
-      onExit = (code) => reject(new Error(`rsyslogd exited with ${code} before listening: ${this.stderr}`));
+    const giveUp = new AbortController();
+    const exited = new Promise<void>((resolve) => {
+      const onExit = (code: number | null) => {
+        giveUp.abort(new Error(`rsyslogd exited with ${code} before listening: ${this.stderr}`));
+        resolve();
+      };
       child.once('exit', onExit);
+      // Once listening, a later exit is stop()'s business, not start()'s.
+      giveUp.signal.addEventListener('abort', () => child.off('exit', onExit), { once: true });
     });
     try {
-      await Promise.race([this.waitListening(), exited]);
-    } finally {
-      if (onExit) child.off('exit', onExit);
+      await this.waitListening(giveUp.signal);
+      giveUp.abort();
+    } catch (error) {
+      giveUp.abort();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      if (this.child === child) this.child = null;
+      throw error;
     }
   }
 
-  private async waitListening(): Promise<void> {
-    for (let attempt = 0; attempt < 200; attempt++) {
+  /** Polls with plain TCP connects (rsyslog has no readiness signal) until one is accepted. */
+  private async waitListening(signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      signal.throwIfAborted();
       const ok = await new Promise<boolean>((resolve) => {
         const socket = connect({ host: '127.0.0.1', port: this.port });
         socket.once('connect', () => {
@@ -101,10 +137,11 @@ export class RsyslogServer {
         });
         socket.once('error', () => resolve(false));
       });
+      signal.throwIfAborted();
       if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`rsyslogd did not listen on ${this.port}: ${this.stderr}`);
+    throw new Error(`rsyslogd did not listen on ${this.port} within 15 s: ${this.stderr}`);
   }
 
   /** Orderly stop (SIGTERM: rsyslog finishes what it has read), resolves when it exited. */
@@ -137,11 +174,12 @@ export class RsyslogServer {
 
   /** Resolves once `count` messages are in the output file (omfile writes asynchronously). */
   async waitForMessages(count: number): Promise<ReceivedMessage[]> {
-    for (let attempt = 0; attempt < 400; attempt++) {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
       const messages = this.messages();
       if (messages.length >= count) return messages;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`rsyslog wrote ${this.messages().length} of ${count} messages: ${this.stderr}`);
+    throw new Error(`within 15 s rsyslog wrote ${this.messages().length} of ${count} messages: ${this.stderr}`);
   }
 }
