@@ -10,22 +10,19 @@
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { setDecision } from '../policy/decision.js';
 import { decideRoute, matchRule, type RouteDecision } from '../policy/evaluate.js';
-import type { PolicyHolder } from '../policy/policy-holder.js';
+import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { buildRequestFacts } from '../policy/request-facts.js';
-import type { TargetResolver } from '../policy/target-resolver.js';
-import type { RoutingState } from '../routing/routing-state.js';
 import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import type { RequestContext, Stage } from './context.js';
 
 export interface ApplyPolicyDeps {
-  readonly policyHolder: PolicyHolder;
-  readonly routing: RoutingState;
-  readonly resolveTarget: TargetResolver;
+  /** Absent: no policy area in this daemon (the stage passes requests through). */
+  readonly policyRuntime?: PolicyRuntime;
   /**
-   * Entity types found in the request's prompt (the redaction engine's memoized scan, so
-   * redactPrompt reuses it). Only called when the policy defines entity-based data classes.
+   * The redaction engine's memoized per-request scanner (shared with redactPrompt, so the
+   * prompt is scanned once). Only asked when the policy defines entity-based data classes.
    */
-  readonly detectEntityTypes?: (ctx: RequestContext) => Promise<ReadonlySet<string>>;
+  readonly piiScanner?: { entityTypes(ctx: RequestContext): Promise<ReadonlySet<string>> };
 }
 
 /** ctx.annotations.policy: what the audit row records about the decision. */
@@ -49,18 +46,19 @@ const NO_ENTITIES: ReadonlySet<string> = new Set();
 const FAIL_CLOSED_CODES = new Set(['upstream_error', 'upstream_timeout', 'upstream_unavailable', 'capability_missing', 'internal_error']);
 
 export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
+  const runtime = deps.policyRuntime;
   return async function applyPolicy(ctx, next) {
-    const policy = deps.policyHolder.current();
-    if (policy === null) return next();
+    const policy = runtime?.holder.current() ?? null;
+    if (runtime === undefined || policy === null) return next();
 
     let entityTypes = NO_ENTITIES;
     if (policy.entityTypes.size > 0) {
-      if (deps.detectEntityTypes === undefined) {
+      if (deps.piiScanner === undefined) {
         // Cannot tell whether the prompt carries restricted data: refuse rather than guess.
         throw new GatewayError('internal_error', `policy ${policy.fileName} classifies requests by PII, but no PII scanner is available`);
       }
       try {
-        entityTypes = await deps.detectEntityTypes(ctx);
+        entityTypes = await deps.piiScanner.entityTypes(ctx);
       } catch (cause) {
         throw new GatewayError('internal_error', 'the request could not be classified for the policy (PII scan failed)', { cause });
       }
@@ -87,10 +85,10 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
     let decision: RouteDecision;
     try {
       decision = decideRoute(policy, facts, rule, {
-        resolveTarget: deps.resolveTarget,
-        latency: deps.routing.latency,
-        breakers: deps.routing.breakers,
-        random: deps.routing.random,
+        resolveTarget: runtime.resolveTarget,
+        latency: runtime.routing.latency,
+        breakers: runtime.routing.breakers,
+        random: runtime.routing.random,
         promptTokens: countPromptTokens,
         completionTokens: () => expectedCompletionTokens(ctx.request.body),
       });

@@ -35,9 +35,9 @@ export type Price = Type.Static<typeof Price>;
 export const HealthCheck = Type.Object(
   {
     /** Path under the provider's base URL probed with GET (e.g. /models or /health). */
-    path: Type.String({ default: '/models' }),
-    interval_ms: Type.Integer({ minimum: 500, default: 10_000 }),
-    timeout_ms: Type.Integer({ minimum: 50, default: 2_000 }),
+    path: Type.Optional(Type.String({ default: '/models' })),
+    interval_ms: Type.Optional(Type.Integer({ minimum: 500, default: 10_000 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 50, default: 2_000 })),
   },
   { additionalProperties: false },
 );
@@ -212,9 +212,9 @@ export type Budget = Type.Static<typeof Budget>;
 
 export const CacheSettings = Type.Object(
   {
-    enabled: Type.Boolean({ default: false }),
-    ttl_s: Type.Integer({ minimum: 1, default: 300 }),
-    max_entries: Type.Integer({ minimum: 1, default: 10_000 }),
+    enabled: Type.Optional(Type.Boolean({ default: false })),
+    ttl_s: Type.Optional(Type.Integer({ minimum: 1, default: 300 })),
+    max_entries: Type.Optional(Type.Integer({ minimum: 1, default: 10_000 })),
   },
   { additionalProperties: false },
 );

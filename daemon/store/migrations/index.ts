@@ -4,9 +4,11 @@ import type { AreaMigrations } from './types.js';
 import { keysMigrations } from './keys.js';
 import { auditMigrations } from './audit.js';
 import { signedPolicyMigrations } from './signed-policy.js';
+import { policyMigrations } from './policy.js';
 
 export const AREA_MIGRATIONS: readonly AreaMigrations[] = [
   keysMigrations,
   auditMigrations,
   signedPolicyMigrations,
+  policyMigrations,
 ];

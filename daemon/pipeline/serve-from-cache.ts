@@ -1,0 +1,50 @@
+// The exact-match response cache stage, after redactPrompt (the key is the request as it goes
+// upstream, redacted) and before selectRoute. Only non-streamed requests whose policy rule
+// enables caching (`cache:` per rule, or the policy's `cache.enabled`) take part. A hit answers
+// without calling any upstream, marked `x-kagami-cache: hit` and in ctx.annotations.cache; a
+// miss stores a successful answer for the rule's TTL.
+import { getDecision } from '../policy/decision.js';
+import type { PolicyRuntime } from '../policy/policy-runtime.js';
+import { ResponseCache } from '../policy/response-cache.js';
+import type { Stage } from './context.js';
+
+export interface ServeFromCacheDeps {
+  readonly policyRuntime?: PolicyRuntime;
+}
+
+/** ctx.annotations.cache */
+export interface CacheAnnotation {
+  hit: boolean;
+  key: string;
+  ageS?: number;
+  ttlS: number;
+}
+
+export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
+  const runtime = deps.policyRuntime;
+  return async function serveFromCache(ctx, next) {
+    const decision = getDecision(ctx);
+    const ttlS = decision?.rule.action.cacheTtlS ?? null;
+    if (runtime === undefined || decision === undefined || ttlS === null || ctx.request.body.stream === true) return next();
+    const key = ResponseCache.keyFor(ctx.request.op, ctx.request.body, decision.candidates, ctx.principal?.tenant ?? '');
+    const cached = runtime.cache.get(key);
+    if (cached !== null) {
+      const ageS = Math.floor((runtime.routing.now() - cached.createdAt) / 1000);
+      ctx.annotations.cache = { hit: true, key: key.slice(0, 16), ageS, ttlS } satisfies CacheAnnotation;
+      ctx.responseHeaders['x-kagami-cache'] = 'hit';
+      ctx.responseHeaders['x-kagami-cache-age'] = String(ageS);
+      ctx.target = cached.target;
+      ctx.costUsd = 0;
+      const usage = cached.body.usage as { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | undefined;
+      if (usage !== undefined) {
+        ctx.usage = { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 };
+      }
+      return { kind: 'json', status: 200, body: cached.body };
+    }
+    ctx.annotations.cache = { hit: false, key: key.slice(0, 16), ttlS } satisfies CacheAnnotation;
+    ctx.responseHeaders['x-kagami-cache'] = 'miss';
+    const outcome = await next();
+    if (outcome.kind === 'json' && outcome.status === 200 && ctx.target !== undefined) runtime.cache.put(key, outcome.body, ctx.target, ttlS);
+    return outcome;
+  };
+}

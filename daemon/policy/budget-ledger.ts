@@ -1,0 +1,211 @@
+// Spend per tenant and per virtual key, per UTC day and month, from real usage × price. Kept
+// in memory for the request path, loaded from SQLite at start (and when a period rolls over),
+// and written back in batches: every delta of one event-loop tick goes in one transaction,
+// never a synchronous write per request. Budgets from the policy are checked against it:
+// past the soft share a warning (header + event), past the cap 429 budget_exceeded.
+import { channel } from 'node:diagnostics_channel';
+import { GatewayError } from '../../shared/errors.js';
+import type { CompiledBudget, CompiledPolicy } from './compile-policy.js';
+import type { SpendRow, SpendStore } from './spend-store.js';
+
+/** Published once per subject, cap and period when spend passes a budget's soft share. */
+export const budgetWarningChannel = channel('kagami:budget:warning');
+
+export interface BudgetWarning {
+  readonly scope: 'tenant' | 'key';
+  readonly subject: string;
+  readonly window: 'daily' | 'monthly';
+  readonly spendUsd: number;
+  readonly capUsd: number;
+  readonly ratio: number;
+}
+
+export interface BudgetSubject {
+  readonly tenant: string;
+  readonly keyId: string;
+}
+
+export interface BudgetCheck {
+  readonly warnings: readonly BudgetWarning[];
+}
+
+export interface BudgetStatus {
+  readonly scope: 'tenant' | 'key';
+  readonly subject: string;
+  readonly dailySpendUsd: number;
+  readonly monthlySpendUsd: number;
+  readonly requestsToday: number;
+  readonly dailyCapUsd: number | null;
+  readonly monthlyCapUsd: number | null;
+  readonly softRatio: number | null;
+}
+
+export interface BudgetLedgerOptions {
+  readonly store: SpendStore | null;
+  readonly now?: () => number;
+  /** How a flush is scheduled (default setImmediate: group commit per tick). */
+  readonly schedule?: (flush: () => void) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Entry {
+  spend: number;
+  requests: number;
+}
+
+export class BudgetLedger {
+  private readonly store: SpendStore | null;
+  private readonly now: () => number;
+  private readonly schedule: (flush: () => void) => void;
+  private readonly onError: (error: unknown) => void;
+  private readonly entries = new Map<string, Entry>();
+  private pending = new Map<string, SpendRow>();
+  private flushScheduled = false;
+  private loadedPeriods = new Set<string>();
+  private readonly warned = new Set<string>();
+
+  constructor(options: BudgetLedgerOptions) {
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Refuses (throws 429 budget_exceeded) when a hard cap is reached; returns soft warnings. */
+  check(policy: CompiledPolicy, subject: BudgetSubject): BudgetCheck {
+    if (policy.budgets.length === 0) return { warnings: [] };
+    const { day, month } = this.periods();
+    const warnings: BudgetWarning[] = [];
+    for (const budget of policy.budgets) {
+      const id = budget.per === 'tenant' ? subject.tenant : subject.keyId;
+      if (budget.matches !== null && !budget.matches(id)) continue;
+      for (const [window, cap, period] of [['daily', budget.dailyUsd, day], ['monthly', budget.monthlyUsd, month]] as const) {
+        if (cap === null) continue;
+        const spend = this.entry(budget.per, id, period).spend;
+        if (spend >= cap) {
+          throw new GatewayError(
+            'budget_exceeded',
+            `The ${window} budget of ${budget.per} "${id}" is used up ($${spend.toFixed(4)} of $${cap}; policy budgets[${budget.index}]).`,
+            { headers: { 'retry-after': String(Math.ceil(this.untilPeriodEnd(window) / 1000)) } },
+          );
+        }
+        if (spend >= cap * budget.softRatio) {
+          const warning = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap };
+          warnings.push(warning);
+          const once = `${budget.per}|${id}|${period}|${cap}`;
+          if (!this.warned.has(once)) {
+            this.warned.add(once);
+            if (budgetWarningChannel.hasSubscribers) budgetWarningChannel.publish(warning);
+          }
+        }
+      }
+    }
+    return { warnings };
+  }
+
+  /** Adds a request's cost to its tenant's and key's day and month (persisted next tick). */
+  record(subject: BudgetSubject, costUsd: number): void {
+    const { day, month } = this.periods();
+    for (const [scope, id] of [['tenant', subject.tenant], ['key', subject.keyId]] as const) {
+      if (id === '') continue;
+      for (const period of [day, month]) {
+        const entry = this.entry(scope, id, period);
+        entry.spend += costUsd;
+        entry.requests += 1;
+        const key = `${scope}\n${id}\n${period}`;
+        const delta = this.pending.get(key);
+        this.pending.set(key, {
+          scope,
+          subject: id,
+          period,
+          spend_usd: (delta?.spend_usd ?? 0) + costUsd,
+          requests: (delta?.requests ?? 0) + 1,
+        });
+      }
+    }
+    if (this.store !== null && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  /** Writes pending deltas now (one transaction). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.store === null || this.pending.size === 0) return;
+    const deltas = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      this.store.addAll(deltas, this.now());
+    } catch (error) {
+      // Keep the deltas for the next flush rather than lose spend.
+      for (const d of deltas) {
+        const key = `${d.scope}\n${d.subject}\n${d.period}`;
+        const newer = this.pending.get(key);
+        this.pending.set(key, newer ? { ...d, spend_usd: d.spend_usd + newer.spend_usd, requests: d.requests + newer.requests } : d);
+      }
+      this.onError(error);
+    }
+  }
+
+  /** Spend of every subject seen this month, with the caps of the given policy. */
+  list(policy: CompiledPolicy | null): BudgetStatus[] {
+    const { day, month } = this.periods();
+    const subjects = new Map<string, { scope: 'tenant' | 'key'; subject: string }>();
+    for (const key of this.entries.keys()) {
+      const [scope, subject, period] = key.split('\n') as ['tenant' | 'key', string, string];
+      if (period === month) subjects.set(`${scope}\n${subject}`, { scope, subject });
+    }
+    return [...subjects.values()].map(({ scope, subject }) => {
+      const budget = policy?.budgets.find((b: CompiledBudget) => b.per === scope && (b.matches === null || b.matches(subject)));
+      return {
+        scope,
+        subject,
+        dailySpendUsd: this.entry(scope, subject, day).spend,
+        monthlySpendUsd: this.entry(scope, subject, month).spend,
+        requestsToday: this.entry(scope, subject, day).requests,
+        dailyCapUsd: budget?.dailyUsd ?? null,
+        monthlyCapUsd: budget?.monthlyUsd ?? null,
+        softRatio: budget?.softRatio ?? null,
+      };
+    });
+  }
+
+  private periods(): { day: string; month: string } {
+    const iso = new Date(this.now()).toISOString();
+    const day = `d:${iso.slice(0, 10)}`;
+    const month = `m:${iso.slice(0, 7)}`;
+    if (!this.loadedPeriods.has(day) || !this.loadedPeriods.has(month)) this.load([day, month]);
+    return { day, month };
+  }
+
+  private load(periods: string[]): void {
+    this.flush();
+    this.loadedPeriods = new Set(periods);
+    // Older periods leave memory; the current ones come from the store (spend of earlier runs).
+    for (const key of this.entries.keys()) if (!periods.includes(key.split('\n')[2] ?? '')) this.entries.delete(key);
+    if (this.store === null) return;
+    for (const row of this.store.load(periods)) {
+      this.entries.set(`${row.scope}\n${row.subject}\n${row.period}`, { spend: row.spend_usd, requests: row.requests });
+    }
+  }
+
+  private entry(scope: string, subject: string, period: string): Entry {
+    const key = `${scope}\n${subject}\n${period}`;
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = { spend: 0, requests: 0 };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private untilPeriodEnd(window: 'daily' | 'monthly'): number {
+    const now = new Date(this.now());
+    const end =
+      window === 'daily'
+        ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)
+        : Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    return end - now.getTime();
+  }
+}
