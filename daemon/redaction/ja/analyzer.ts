@@ -53,11 +53,13 @@ function tsxEsmApiPath(from: string): string {
  */
 function startWorker(workerData: WorkerData): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./analyzer-worker.js', here), { workerData });
+  // A worker inherits the process's flags; --input-type (a daemon started with -e) stops it.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./analyzer-worker.js', here), { workerData, execArgv });
   const entry = new URL('./analyzer-worker.ts', here).href;
   const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, execArgv });
 }
 
 export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): JapaneseAnalyzerHandle {
