@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   'mock-upstream': () => import('./mock-upstream.js'),
   secrets: () => import('./secrets.js'),
   admin: () => import('./admin.js'),
+  policy: () => import('./policy.js'),
 };
 
 async function printHelp(out: NodeJS.WritableStream): Promise<void> {

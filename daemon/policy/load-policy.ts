@@ -104,6 +104,11 @@ function describeSchemaErrors(value: unknown): SchemaProblem[] {
         add(path, `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`);
         break;
       }
+      case 'enum': {
+        const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+        add(path, `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+        break;
+      }
       default:
         add(path, error.message);
     }

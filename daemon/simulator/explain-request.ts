@@ -1,0 +1,160 @@
+// `kagami policy explain`: one request through the policy, step by step. The same functions the
+// applyPolicy stage runs (buildRequestFacts, explainRules, decideRoute) produce a structured
+// account: the facts rules saw, every rule tested up to the match with each condition's
+// result, the matched rule's action, the candidates with their scores, and the chosen
+// endpoint, or why the request would be refused.
+import { isGatewayError } from '../../shared/errors.js';
+import type { ExplainRequest } from '../../shared/schemas/policy-tools.js';
+import type { JsonObject, RequestContext } from '../pipeline/context.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import { decideRoute, explainRules, matchRule, type CandidateReport, type RuleExplanation } from '../policy/evaluate.js';
+import { buildRequestFacts } from '../policy/request-facts.js';
+import { createTargetResolver, type RoutingConfig } from '../policy/target-resolver.js';
+import { BreakerRegistry } from '../routing/circuit-breaker.js';
+import { LatencyTracker } from '../routing/latency-tracker.js';
+import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
+import { createReplayContext } from './replay-context.js';
+
+export interface ExplainDeps {
+  readonly policy: CompiledPolicy;
+  /** The daemon config's providers and models; null = take the policy's endpoints as they are. */
+  readonly config: RoutingConfig | null;
+  /** Finds PII entity types in the request (the redaction engine); null = none is looked for. */
+  readonly piiScanner: { entityTypes(ctx: RequestContext): Promise<ReadonlySet<string>> } | null;
+  readonly random: () => number;
+  readonly now: number;
+}
+
+export interface Explanation {
+  readonly facts: {
+    readonly tenant: string;
+    readonly user: string;
+    readonly role: string | null;
+    readonly model: string;
+    readonly operation: string;
+    readonly stream: boolean;
+    readonly dataClasses: readonly string[];
+    readonly ignoredDataClasses: readonly string[];
+    readonly entityTypes: readonly string[];
+    readonly latencyBudgetMs: number | null;
+    readonly costCapPer1k: number | null;
+    readonly at: string;
+  };
+  /** Every rule tested, in order, up to and including the match (`default` when none matched). */
+  readonly rules: readonly (RuleExplanation & { readonly index: number })[];
+  readonly matched: { readonly rule: string; readonly index: number };
+  readonly action: {
+    readonly kind: string;
+    readonly targets: readonly string[];
+    readonly weights?: readonly { readonly endpoint: string; readonly share: number }[];
+    readonly strategy?: { readonly type: string; readonly latencyWeight: number; readonly sloMs: number | null };
+    readonly fallback: readonly string[];
+    readonly retries: number;
+    readonly maxTokens: number | null;
+    readonly allowedModels: readonly string[] | null;
+    readonly cacheTtlS: number | null;
+  };
+  readonly tokens: { readonly prompt: number; readonly completion: number };
+  readonly outcome:
+    | {
+        readonly kind: 'routed';
+        readonly chosen: string;
+        readonly candidates: readonly CandidateReport[];
+        /** Every attempt in order (retries included). */
+        readonly attempts: readonly string[];
+        readonly dropped: readonly { readonly endpoint: string; readonly reason: string }[];
+        readonly onPremReason: string | null;
+      }
+    | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly message: string };
+}
+
+/** The routing config to resolve a policy's endpoints with, when no daemon config is given. */
+export function policyOnlyRoutingConfig(policy: CompiledPolicy): RoutingConfig {
+  const ids = new Set(Object.values(policy.endpoints).map((e) => e.provider));
+  return { providers: [...ids].map((id) => ({ id })), models: [] };
+}
+
+export async function explainRequest(request: ExplainRequest, deps: ExplainDeps): Promise<Explanation> {
+  const { policy } = deps;
+  const at = request.at === undefined ? deps.now : Date.parse(request.at);
+  const ctx = createReplayContext({
+    tenant: request.tenant,
+    user: request.user,
+    role: request.role,
+    keyId: request.key_id,
+    headers: request.headers,
+    operation: request.operation,
+    body: request.body as JsonObject & { model: string },
+    at,
+    dataClasses: request.data_class === undefined ? [] : typeof request.data_class === 'string' ? [request.data_class] : request.data_class,
+  });
+  const entityTypes = policy.entityTypes.size > 0 && deps.piiScanner !== null ? await deps.piiScanner.entityTypes(ctx) : new Set<string>();
+  const { facts, ignoredDeclarations } = buildRequestFacts(ctx, policy, entityTypes);
+  const explained = explainRules(policy, facts);
+  const { rule } = matchRule(policy, facts);
+  const action = rule.action;
+
+  const latency = new LatencyTracker({ now: () => deps.now });
+  for (const [endpoint, ms] of Object.entries(request.latency_ms ?? {})) {
+    // Enough samples for the p95 the SLO check reads (it needs 5).
+    for (let i = 0; i < 5; i += 1) latency.record(endpoint, ms);
+  }
+  // What a cost ranking would use: the real tokenizer's prompt count and the expected completion.
+  const tokens = { prompt: estimatePromptTokens(ctx.request.body), completion: expectedCompletionTokens(ctx.request.body) };
+
+  let outcome: Explanation['outcome'];
+  try {
+    const decision = decideRoute(policy, facts, rule, {
+      resolveTarget: createTargetResolver(deps.config ?? policyOnlyRoutingConfig(policy)),
+      latency,
+      breakers: new BreakerRegistry({ now: () => deps.now }),
+      random: deps.random,
+      promptTokens: () => tokens.prompt,
+      completionTokens: () => tokens.completion,
+    });
+    outcome = {
+      kind: 'routed',
+      chosen: decision.candidates[0]?.endpoint ?? '',
+      candidates: decision.report,
+      attempts: decision.candidates.map((c) => c.endpoint),
+      dropped: decision.dropped,
+      onPremReason: decision.onPremReason,
+    };
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    outcome = { kind: 'refused', status: error.status, code: error.code, message: error.message };
+  }
+
+  const weightTotal = action.totalWeight;
+  return {
+    facts: {
+      tenant: facts.tenant,
+      user: facts.user,
+      role: facts.role,
+      model: facts.model,
+      operation: facts.operation,
+      stream: facts.stream,
+      dataClasses: [...facts.dataClasses],
+      ignoredDataClasses: ignoredDeclarations,
+      entityTypes: [...entityTypes],
+      latencyBudgetMs: facts.latencyBudgetMs,
+      costCapPer1k: facts.costCapPer1k,
+      at: new Date(at).toISOString(),
+    },
+    rules: explained.map((r, i) => ({ ...r, index: i < policy.rules.length ? i : -1 })),
+    matched: { rule: rule.name, index: rule.index },
+    action: {
+      kind: action.kind,
+      targets: action.routeTo !== null ? [action.routeTo] : action.kind === 'weighted' ? action.weighted.map((w) => w.endpoint) : (action.strategy?.targets ?? []),
+      ...(action.kind === 'weighted' ? { weights: action.weighted.map((w) => ({ endpoint: w.endpoint, share: w.weight / weightTotal })) } : {}),
+      ...(action.strategy ? { strategy: { type: action.strategy.type, latencyWeight: action.strategy.latencyWeight, sloMs: action.strategy.sloMs } } : {}),
+      fallback: action.fallback,
+      retries: action.retries,
+      maxTokens: action.maxTokens,
+      allowedModels: action.allowedModels,
+      cacheTtlS: action.cacheTtlS,
+    },
+    tokens,
+    outcome,
+  };
+}
