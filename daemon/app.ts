@@ -11,6 +11,10 @@ import { registerTrace } from './http/trace.js';
 import { createAdminEventRoutes } from './api/admin/events.js';
 import { createAdminStatusRoutes } from './api/admin/status.js';
 import { createAdminUiRoutes } from './api/admin/ui.js';
+import { createMetricsRoutes } from './api/admin/metrics.js';
+import { createSiemRoutes } from './api/admin/siem.js';
+import type { Metrics } from './metrics/metrics.js';
+import type { SiemStatus } from '../shared/schemas/siem.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
 import { createPipeline } from './pipeline/index.js';
 import { findAdapter } from './providers/index.js';
@@ -27,6 +31,10 @@ export interface AppExtras {
   readonly attemptPolicy?: AttemptPolicy;
   /** Heartbeat interval of GET /admin/events, ms (default 15 s). */
   readonly heartbeatMs?: number;
+  /** Where each SIEM sink stands (GET /admin/siem/status); absent: not served. */
+  readonly siemStatus?: () => SiemStatus;
+  /** Prometheus metrics (GET /metrics, admin token); absent: not served. */
+  readonly metrics?: Pick<Metrics, 'render' | 'contentType'>;
 }
 
 export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
@@ -60,6 +68,8 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   app.register(createAdminEventRoutes(deps));
   app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());
+  if (deps.siemStatus) app.register(createSiemRoutes({ siemStatus: deps.siemStatus, adminToken: deps.adminToken }));
+  if (deps.metrics) app.register(createMetricsRoutes({ metrics: deps.metrics, adminToken: deps.adminToken }));
 
   return app;
 }

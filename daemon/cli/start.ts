@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/schemas/config.js';
 import { buildApp } from '../app.js';
-import { createAuditWriter } from '../audit/audit-writer.js';
+import { startAuditTrail } from '../audit/audit-trail.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { SIMULATOR_PROVIDER_ID } from '../config/defaults.js';
 import { loadConfig } from '../config/load-config.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { createRequestEvents } from '../events/channels.js';
 import { startMockUpstream } from '../mock-upstream/server.js';
 import type { MockUpstream } from '../mock-upstream/server.js';
@@ -80,8 +81,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const keyStore = new KeyStore(db);
     cleanups.push(() => keyStore.close());
     const adminToken = loadAdminToken(config.data_dir);
-    const auditWriter: AuditWriter = createAuditWriter(db);
-    cleanups.push(() => auditWriter.close());
+    // The audit trail: writer, signed checkpoints, SIEM outbox, retention (daemon/audit/audit-trail.ts).
+    const auditTrail = startAuditTrail({ config, db, log: (line) => process.stderr.write(`${line}\n`) });
+    cleanups.push(() => auditTrail.close());
+    auditTrail.watchKeys(keyStore);
+    const auditWriter: AuditWriter = auditTrail.writer;
+
+    // Prometheus metrics (GET /metrics), fed by the kagami:request:end channel.
+    const metrics = createMetrics({ sinks: () => auditTrail.outbox.status() });
+    cleanups.push(() => metrics.close());
 
     // Other parts that run beside the request path (policy source, SIEM outbox, audit
     // checkpoints) start here, one block each, pushing their stop onto `cleanups`.
@@ -100,6 +108,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       adminToken,
       version: KAGAMI_VERSION,
       isReady: () => ready,
+      siemStatus: auditTrail.siemStatus,
+      metrics,
     });
     cleanups.push(() => closeApp(app));
     try {
