@@ -3,7 +3,8 @@
 // the body that goes upstream, and records counts and findings in ctx.annotations.redaction.
 // After: restores the request's placeholders in the answer and masks PII the model emits,
 // inline in streams (daemon/redaction/redact-response.ts), so the provider never saw the values
-// and the user still does.
+// and the user still does. Every finding (request and answer) goes to the redaction log
+// (AuditWriter.appendRedactions) before the answer is finished, like recordAudit's row.
 import type { EntityType, RedactionAction, RedactionAnnotation, RedactionConfig, RedactionFinding } from '../../shared/schemas/redaction.js';
 import type { RequestRedactEvent } from '../events/channels.js';
 import { createRedactionEngine } from '../redaction/engine.js';
@@ -17,6 +18,14 @@ import { resolveRedactionSettings } from '../redaction/settings.js';
 import type { JapaneseAnalyzer } from '../redaction/types.js';
 import type { Outcome, RequestContext, Stage } from './context.js';
 
+/**
+ * The audit area's AuditWriter as this stage uses it: one redaction-log row per finding,
+ * resolving once committed. Optional so tests of other stages can hand in a writer without it.
+ */
+export interface RedactionLogAppender {
+  appendRedactions?(traceId: string, findings: readonly RedactionFinding[]): Promise<void>;
+}
+
 export interface RedactPromptDeps {
   readonly config: { readonly redaction?: RedactionConfig | undefined };
   /** The one per-request scanner, shared with applyPolicy; built from config when absent. */
@@ -27,6 +36,7 @@ export interface RedactPromptDeps {
    */
   readonly japaneseAnalyzer?: JapaneseAnalyzer | null;
   readonly events?: { publishRedact(event: RequestRedactEvent): void };
+  readonly auditWriter?: RedactionLogAppender;
 }
 
 /** Builds the scanner the pipeline shares between applyPolicy and redactPrompt. */
@@ -76,13 +86,30 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
     const annotation = emptyAnnotation();
     ctx.annotations.redaction = annotation;
 
+    // Findings not yet in the redaction log; written (and awaited) before the answer ends.
+    let logged = 0;
+    async function writeLog(): Promise<void> {
+      const fresh = annotation.findings.slice(logged);
+      logged = annotation.findings.length;
+      if (fresh.length > 0) await deps.auditWriter?.appendRedactions?.(ctx.traceId, fresh);
+    }
+
     const redacted = redactRequest(ctx.request.body, scan, actionFor, pseudonyms);
     for (const finding of redacted.findings) record(annotation, finding, true);
     publish(ctx, 'request', redacted.findings);
-    if (redacted.blocked.length > 0) throw piiBlockedError(redacted.blocked, redacted.findings);
+    if (redacted.blocked.length > 0) {
+      await writeLog();
+      throw piiBlockedError(redacted.blocked, redacted.findings);
+    }
     ctx.request.body = redacted.body;
 
-    const outcome = await next();
+    let outcome: Outcome;
+    try {
+      outcome = await next();
+    } finally {
+      // The request's findings are logged whatever the upstream did (errors included).
+      await writeLog();
+    }
     if (outcome.status >= 400 || (!settings.scanResponses && pseudonyms.size === 0)) return outcome;
 
     const responseFindings: RedactionFinding[] = [];
@@ -92,7 +119,7 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
       scan: settings.scanResponses,
       responseActionFor: (type) => settings.responseActions[type],
       onFinding: (location, finding) => {
-        const logged: RedactionFinding = {
+        const entry: RedactionFinding = {
           entity_type: finding.span.type,
           detector: finding.span.detector,
           score: Math.round(finding.span.score * 1000) / 1000,
@@ -102,13 +129,14 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
           end: finding.end,
           preview: finding.preview,
         };
-        responseFindings.push(logged);
-        record(annotation, logged, false);
+        responseFindings.push(entry);
+        record(annotation, entry, false);
       },
     });
     if (outcome.kind === 'json') {
       await response.redactJson(outcome.body);
       publish(ctx, 'response', responseFindings);
+      await writeLog();
       return outcome;
     }
     const events = response.redactStream(outcome.events);
@@ -117,8 +145,13 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
       status: outcome.status,
       events: {
         async *[Symbol.asyncIterator]() {
-          yield* events;
-          publish(ctx, 'response', responseFindings);
+          try {
+            yield* events;
+            publish(ctx, 'response', responseFindings);
+          } finally {
+            // Also when the client disconnects mid-stream: what was found so far is logged.
+            await writeLog();
+          }
         },
       },
     };

@@ -26,26 +26,31 @@ export interface RedactionEngine {
 }
 
 const INTERNATIONAL = /^(?:\(?\+|00\d)/;
+// A national number written the Japanese way: hyphenated groups from the trunk 0
+// (03-1234-5678, 0276-02-5517), or a bare 11-digit mobile/IP number (09012345678).
+const JAPANESE_WRITING = /^(?:0\d{1,4}-\d{1,4}-\d{3,4}|0[5789]0\d{8})$/;
+
+function overlapsType(spans: readonly Span[], span: Span, type: Span['type']): boolean {
+  return spans.some((other) => other.type === type && other.start < span.end && span.start < other.end);
+}
 
 /**
- * PHONE and JP_PHONE often both match one number ("090-1234-5678", "085 012 4886"): it is the
- * Japanese number in Japanese text or when written +81, the general one otherwise. In Japanese
- * text a national-format number is judged by the Japanese numbering plan alone (JP_PHONE): the
- * general detector keeps only international (+CC) numbers there.
+ * PHONE and JP_PHONE often both match one number ("090-1234-5678", "085 012 4886"). A +81
+ * number, and a national number in Japanese text, is judged by the Japanese numbering plan
+ * alone (JP_PHONE; the general detector's shape-only guess is dropped). In other text, a
+ * number both accept is JP_PHONE's when written the Japanese way, else PHONE's; a number only
+ * the general detector accepts stays PHONE (it may be any country's).
  */
 function settlePhoneRegion(text: string, spans: Span[]): Span[] {
   if (!spans.some((span) => span.type === 'PHONE')) return spans;
   const japaneseText = containsJapaneseScript(text);
-  const hasJapanesePhone = spans.some((span) => span.type === 'JP_PHONE');
-  if (!japaneseText && !hasJapanesePhone) return spans;
   return spans.filter((span) => {
     if (span.type !== 'PHONE' && span.type !== 'JP_PHONE') return true;
     const value = text.slice(span.start, span.end);
-    if (span.type === 'PHONE' && japaneseText && !INTERNATIONAL.test(value)) return false;
-    const other = span.type === 'PHONE' ? 'JP_PHONE' : 'PHONE';
-    if (!spans.some((candidate) => candidate.type === other && candidate.start < span.end && span.start < candidate.end)) return true;
-    const japanese = japaneseText || /^\(?\+81/.test(value);
-    return span.type === 'JP_PHONE' ? japanese : !japanese;
+    if (/^\(?\+81/.test(value) || (japaneseText && !INTERNATIONAL.test(value))) return span.type === 'JP_PHONE';
+    const japaneseWriting = JAPANESE_WRITING.test(value);
+    if (span.type === 'PHONE') return !(japaneseWriting && overlapsType(spans, span, 'JP_PHONE'));
+    return japaneseWriting || !overlapsType(spans, span, 'PHONE');
   });
 }
 

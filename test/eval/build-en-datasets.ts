@@ -5,12 +5,13 @@
 //       itself treats as weak guesses (score band < 0.4) are `optional`.
 //   en-presidio-synth.jsonl        /work/shared/data/presidio-research-synth-en: 1,500 synthetic
 //       sentences; EMAIL/PHONE/CREDIT_CARD/IBAN/US_SSN/IP_ADDRESS spans mapped, `types` lists
-//       those six. Phone values no region's numbering plan accepts are flagged `valid: false`
+//       those six and JP_PHONE (a Japanese number is JP_PHONE in our taxonomy: phoneType). Phone values no region's numbering plan accepts are flagged `valid: false`
 //       (the harness reports recall on valid values and on all values).
 //   en-validators.jsonl            cases written here for every validator: valid values
 //       (computed check digits, real key shapes, real PEM keys and signed JWTs) in varied
 //       sentences, and near misses (one digit off, reserved ranges, placeholders, lookalikes)
 //       that carry no gold span.
+// Everything but the PEM keys (node:crypto has no seeded key generation) is identical per run.
 // Run: npx tsx test/eval/build-en-datasets.ts [data dir]
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -100,15 +101,25 @@ function presidioRecognizerCases(): Case[] {
     if (type === undefined || !row.spans_complete) continue;
     const spans = row.spans.map(([start, end], i): Gold => {
       const band = row.score_ranges?.[i];
-      return band !== undefined && band[1] < 0.4 ? { type, start, end, optional: true } : { type, start, end };
+      const spanType = type === 'PHONE' ? phoneType(row.text.slice(start, end)) : type;
+      return band !== undefined && band[1] < 0.4 ? { type: spanType, start, end, optional: true } : { type: spanType, start, end };
     });
-    cases.push({ text: row.text, spans, types: [type] });
+    cases.push({ text: row.text, spans, types: [...new Set([type, ...spans.map((span) => span.type)])] });
   }
   return cases;
 }
 
 // ---------------------------------------------------------------- Presidio synthetic sentences
 const REGIONS = getCountries();
+
+/**
+ * Our taxonomy splits phones by region: a +81 number, or a Japanese number written the Japanese
+ * way (hyphenated from the trunk 0), is JP_PHONE ("My Japanese number is 090-1234-5678").
+ */
+function phoneType(value: string): string {
+  const japanese = value.startsWith('+81') || (/^0\d{1,4}-\d{1,4}-\d{4}$/.test(value) && parsePhoneNumberFromString(value, 'JP')?.isValid() === true);
+  return japanese ? 'JP_PHONE' : 'PHONE';
+}
 
 function validPhoneAnywhere(value: string): boolean {
   if (value.trim().startsWith('+')) return parsePhoneNumberFromString(value)?.isValid() === true;
@@ -120,12 +131,13 @@ function presidioSynthCases(): Case[] {
     full_text: string;
     spans: { entity_type: string; entity_value: string; start_position: number; end_position: number }[];
   }[];
-  const types = Object.values(PRESIDIO_TYPES);
+  const types = [...Object.values(PRESIDIO_TYPES), 'JP_PHONE'];
   return rows.map((row) => {
     const spans: Gold[] = [];
     for (const span of row.spans) {
-      const type = PRESIDIO_TYPES[span.entity_type];
-      if (type === undefined) continue;
+      const mapped = PRESIDIO_TYPES[span.entity_type];
+      if (mapped === undefined) continue;
+      const type = mapped === 'PHONE' ? phoneType(span.entity_value) : mapped;
       const gold: Gold = { type, start: span.start_position, end: span.end_position };
       if (type === 'PHONE' && !validPhoneAnywhere(span.entity_value)) gold.valid = false;
       spans.push(gold);
@@ -364,8 +376,10 @@ function validatorCases(): Case[] {
   for (const value of ['2024-03-15', '15/03/2024', '10:30:00', '1,234,567', 'v10.0.19045', '94105-1234', '978-3-16-148410-0', 'INV-2024-000123', '3.14159265']) near(pick(['see {} above', 'value {} here', 'on {} we shipped']), value);
   for (const ip of ['256.1.2.3', '1.2.3', '192.168.1.300', '2001::db8::1', '12345::1', '1.2.3.4.5.6']) near(pick(TEMPLATES.IP_ADDRESS), ip);
   for (const value of ['std::vector<int>', 'Foo::Bar::baz()', 'a:b:c:d', '12:34:56', 'aa:bb:cc:dd:ee:ff']) near('the code uses {} here', value);
-  for (const url of ['https://example.com/path?q=1', 'postgres://user@host/db', 'postgres://${DB_USER}:${DB_PASS}@db/main', 'postgres://user:password@localhost/db', 'mailto:someone@example.com'])
+  for (const url of ['https://example.com/path?q=1', 'postgres://user@host/db', 'postgres://${DB_USER}:${DB_PASS}@db/main', 'postgres://user:password@localhost/db'])
     near('connect with {}', url);
+  // A mailto: link holds an address (EMAIL), not URL credentials.
+  add('write to mailto:{}', ['someone@example.com', 'EMAIL']);
   for (const value of ['AKIA1234', 'akiaiosfodnn7examplex', 'AKIAIOSFODNN7EXAMPL', 'sk-learn', 'sk-your-api-key-here', 'sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'AIzaShort', 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'ghp_abc'])
     near('set it to {} and retry', value);
   const notJwtHeader = Buffer.from(JSON.stringify({ typ: 'JWT' })).toString('base64url');

@@ -53,6 +53,7 @@ function scoreShape(raw: string): number {
     if (parsed.isValid()) return 0.95;
     return parsed.isPossible() ? 0.7 : 0;
   }
+  if (number.startsWith('00')) return 0; // "00-4348-5523": neither a country code nor a trunk prefix
   if (NANP.test(raw)) return 0.75;
   const grouped = /[ .\-/()]/.test(number);
   if (number.startsWith('0') || number.startsWith('(0')) {

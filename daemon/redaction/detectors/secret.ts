@@ -12,12 +12,16 @@ const KEYWORD_GATE = /key|secret|token|passw|pwd|passphrase|credential|bearer|ba
 const PLACEHOLDER =
   /^(?:[$%{<[]|(?:null|none|nil|true|false|undefined|string|number|boolean|required|optional|changeme|password|secret|redacted|example|placeholder|your[_-].*|my[_-].*|xxx+|\*+|\.\.\.+)$)/i;
 
+// A reference in code, not a value: process.env.API_KEY, settings.SECRET_KEY, self.token
+// (a lower-case object, no digits: "Hunter2.Two" is a password).
+const DOTTED_IDENTIFIER = /^[a-z_$][a-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)+$/;
+
 function characterClasses(value: string): number {
   return Number(/[a-z]/.test(value)) + Number(/[A-Z]/.test(value)) + Number(/\d/.test(value)) + Number(/[^A-Za-z0-9]/.test(value));
 }
 
 function scoreValue(value: string, passwordLike: boolean): number {
-  if (PLACEHOLDER.test(value) || /^(.)\1+$/.test(value)) return 0;
+  if (PLACEHOLDER.test(value) || DOTTED_IDENTIFIER.test(value) || /^(.)\1+$/.test(value)) return 0;
   const entropy = shannonEntropy(value);
   const classes = characterClasses(value);
   if (value.length >= 16 && entropy >= 3.5 && classes >= 2) return 0.85;
