@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   secrets: () => import('./secrets.js'),
   admin: () => import('./admin.js'),
   policy: () => import('./policy.js'),
+  simulate: () => import('./simulate.js'),
 };
 
 async function printHelp(out: NodeJS.WritableStream): Promise<void> {

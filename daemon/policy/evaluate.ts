@@ -64,7 +64,8 @@ export function explainRules(policy: CompiledPolicy, facts: RequestFacts): RuleE
 export interface RoutingEnvironment {
   /** Resolves an endpoint name (or $requested) to a target; null when it cannot be served here. */
   readonly resolveTarget: (policy: CompiledPolicy, name: string, requestedModel: string) => ResolvedTarget | null;
-  readonly latency: LatencyTracker;
+  /** Live latency per endpoint (the tools pass recorded figures in the same shape). */
+  readonly latency: Pick<LatencyTracker, 'snapshot'>;
   readonly breakers: BreakerRegistry;
   readonly random: () => number;
   /** Prompt tokens (real tokenizer), computed only when a strategy needs costs. */

@@ -11,9 +11,8 @@ import { decideRoute, explainRules, matchRule, type CandidateReport, type RuleEx
 import { buildRequestFacts } from '../policy/request-facts.js';
 import { createTargetResolver, type RoutingConfig } from '../policy/target-resolver.js';
 import { BreakerRegistry } from '../routing/circuit-breaker.js';
-import { LatencyTracker } from '../routing/latency-tracker.js';
 import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
-import { createReplayContext } from './replay-context.js';
+import { createReplayContext, policyOnlyRoutingConfig, recordedLatency } from './replay-context.js';
 
 export interface ExplainDeps {
   readonly policy: CompiledPolicy;
@@ -68,12 +67,6 @@ export interface Explanation {
     | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly message: string };
 }
 
-/** The routing config to resolve a policy's endpoints with, when no daemon config is given. */
-export function policyOnlyRoutingConfig(policy: CompiledPolicy): RoutingConfig {
-  const ids = new Set(Object.values(policy.endpoints).map((e) => e.provider));
-  return { providers: [...ids].map((id) => ({ id })), models: [] };
-}
-
 export async function explainRequest(request: ExplainRequest, deps: ExplainDeps): Promise<Explanation> {
   const { policy } = deps;
   const at = request.at === undefined ? deps.now : Date.parse(request.at);
@@ -94,11 +87,8 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
   const { rule } = matchRule(policy, facts);
   const action = rule.action;
 
-  const latency = new LatencyTracker({ now: () => deps.now });
-  for (const [endpoint, ms] of Object.entries(request.latency_ms ?? {})) {
-    // Enough samples for the p95 the SLO check reads (it needs 5).
-    for (let i = 0; i < 5; i += 1) latency.record(endpoint, ms);
-  }
+  // Latencies the request file gives stand in for the daemon's live measurements.
+  const latency = recordedLatency(new Map(Object.entries(request.latency_ms ?? {}).map(([endpoint, ms]) => [endpoint, Array<number>(5).fill(ms)])));
   // What a cost ranking would use: the real tokenizer's prompt count and the expected completion.
   const tokens = { prompt: estimatePromptTokens(ctx.request.body), completion: expectedCompletionTokens(ctx.request.body) };
 
