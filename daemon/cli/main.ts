@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   secrets: () => import('./secrets.js'),
   admin: () => import('./admin.js'),
   policy: () => import('./policy.js'),
+  audit: () => import('./audit.js'),
+  siem: () => import('./siem.js'),
   simulate: () => import('./simulate.js'),
 };
 
