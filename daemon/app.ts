@@ -8,6 +8,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerHostGuard } from './http/host-guard.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerTrace } from './http/trace.js';
+import { createAuditRoutes } from './api/admin/audit.js';
 import { createAdminEventRoutes } from './api/admin/events.js';
 import { createAdminStatusRoutes } from './api/admin/status.js';
 import { createAdminUiRoutes } from './api/admin/ui.js';
@@ -16,6 +17,7 @@ import { createSiemRoutes } from './api/admin/siem.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { SiemStatus } from '../shared/schemas/siem.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
+import type { AuditQueryStore } from './audit/audit-query-store.js';
 import { createPipeline } from './pipeline/index.js';
 import { findAdapter } from './providers/index.js';
 import type { AttemptPolicy } from './upstream/attempt-policy.js';
@@ -31,6 +33,8 @@ export interface AppExtras {
   readonly attemptPolicy?: AttemptPolicy;
   /** Heartbeat interval of GET /admin/events, ms (default 15 s). */
   readonly heartbeatMs?: number;
+  /** Reads the audit trail (GET /admin/audit, /admin/redactions, /admin/stats/*); absent: those routes are not served. */
+  readonly auditQuery?: AuditQueryStore;
   /** Where each SIEM sink stands (GET /admin/siem/status); absent: not served. */
   readonly siemStatus?: () => SiemStatus;
   /** Prometheus metrics (GET /metrics, admin token); absent: not served. */
@@ -68,6 +72,7 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   app.register(createAdminEventRoutes(deps));
   app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());
+  if (deps.auditQuery) app.register(createAuditRoutes({ auditQuery: deps.auditQuery, adminToken: deps.adminToken }));
   if (deps.siemStatus) app.register(createSiemRoutes({ siemStatus: deps.siemStatus, adminToken: deps.adminToken }));
   if (deps.metrics) app.register(createMetricsRoutes({ metrics: deps.metrics, adminToken: deps.adminToken }));
 

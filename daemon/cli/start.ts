@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/schemas/config.js';
 import { buildApp } from '../app.js';
+import { createAuditQueryStore } from '../audit/audit-query-store.js';
 import { startAuditTrail } from '../audit/audit-trail.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { SIMULATOR_PROVIDER_ID } from '../config/defaults.js';
@@ -108,6 +109,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       adminToken,
       version: KAGAMI_VERSION,
       isReady: () => ready,
+      auditQuery: createAuditQueryStore(db),
       siemStatus: auditTrail.siemStatus,
       metrics,
     });
