@@ -12,8 +12,12 @@ import { setDecision } from '../policy/decision.js';
 import { decideRoute, matchRule, type RouteDecision } from '../policy/evaluate.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { buildRequestFacts } from '../policy/request-facts.js';
+import type { RoutingAnnotation } from '../routing/attempt-policy.js';
 import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
-import type { RequestContext, Stage } from './context.js';
+import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
+import type { LimitsAnnotation } from './enforce-limits.js';
+import type { RouteAnnotation } from './forward-upstream.js';
+import type { CacheAnnotation } from './serve-from-cache.js';
 
 export interface ApplyPolicyDeps {
   /** Absent: no policy area in this daemon (the stage passes requests through). */
@@ -40,6 +44,18 @@ export interface PolicyAnnotation {
   dropped: RouteDecision['dropped'];
   maxTokensCap: number | null;
   denied?: string;
+  /** Set when the request ends (see recordOutcome). */
+  outcome?: {
+    endpoint: string | null;
+    attempts: RoutingAnnotation['attempts'];
+    skipped: RoutingAnnotation['skipped'];
+    breakerStates: RoutingAnnotation['breakerStates'];
+    fallbacksTried: string[];
+    retryBudgetExhausted?: boolean;
+    costUsd: number | null;
+    limits?: LimitsAnnotation;
+    cache?: CacheAnnotation;
+  };
 }
 
 const NO_ENTITIES: ReadonlySet<string> = new Set();
@@ -63,7 +79,7 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
         throw new GatewayError('internal_error', 'the request could not be classified for the policy (PII scan failed)', { cause });
       }
     }
-    const { facts, ignoredDeclarations } = buildRequestFacts(ctx, policy, entityTypes);
+    const { facts, ignoredDeclarations } = buildRequestFacts(ctx, policy, entityTypes, runtime.routing.now());
     const { rule, rulesEvaluated } = matchRule(policy, facts);
     const annotation: PolicyAnnotation = {
       policy: { file: policy.fileName, version: policy.version, sha256: policy.sha256 },
@@ -109,18 +125,54 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
       promptTokens: countPromptTokens,
     });
 
-    if (decision.onPremReason === null) return next();
+    let outcome: Outcome;
     try {
-      return await next();
+      outcome = await next();
     } catch (error) {
-      if (!isGatewayError(error) || !FAIL_CLOSED_CODES.has(error.code)) throw error;
+      recordOutcome(ctx, annotation);
+      if (decision.onPremReason === null || !isGatewayError(error) || !FAIL_CLOSED_CODES.has(error.code)) throw error;
       const names = decision.candidates.map((c) => c.endpoint).join(', ');
       throw new GatewayError('upstream_unavailable', `${decision.onPremReason}; on-prem endpoint(s) ${names} unavailable (${error.message}). Not sent to any cloud endpoint.`, {
         cause: error,
         headers: error.headers,
       });
     }
+    if (outcome.kind === 'json') {
+      recordOutcome(ctx, annotation);
+      return outcome;
+    }
+    return { ...outcome, events: recordOutcomeAfter(outcome.events, () => recordOutcome(ctx, annotation)) };
   };
+}
+
+/**
+ * Completes the audit row's decision with what happened after it: the endpoint that answered,
+ * every attempt and breaker state, fallbacks, cost, limits and cache. The later stages record
+ * these under their own keys; the audit row's `decision` is this annotation.
+ */
+function recordOutcome(ctx: RequestContext, annotation: PolicyAnnotation): void {
+  const routing = ctx.annotations.routing as RoutingAnnotation | undefined;
+  const route = ctx.annotations.route as RouteAnnotation | undefined;
+  annotation.outcome = {
+    endpoint: ctx.target?.endpoint ?? null,
+    attempts: routing?.attempts ?? [],
+    skipped: routing?.skipped ?? [],
+    breakerStates: routing?.breakerStates ?? {},
+    fallbacksTried: route?.fallbacksTried ?? [],
+    ...(routing?.retryBudgetExhausted === true ? { retryBudgetExhausted: true } : {}),
+    costUsd: ctx.costUsd ?? null,
+    ...(ctx.annotations.limits !== undefined ? { limits: ctx.annotations.limits as LimitsAnnotation } : {}),
+    ...(ctx.annotations.cache !== undefined ? { cache: ctx.annotations.cache as CacheAnnotation } : {}),
+  };
+}
+
+/** Streams: the outcome is known when the stream ends (before recordAudit writes the row). */
+async function* recordOutcomeAfter(events: AsyncIterable<JsonObject>, record: () => void): AsyncIterable<JsonObject> {
+  try {
+    yield* events;
+  } finally {
+    record();
+  }
 }
 
 /** Caps max_tokens / max_completion_tokens at the rule's limit, setting it when absent. */

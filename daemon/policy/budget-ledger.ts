@@ -2,7 +2,8 @@
 // in memory for the request path, loaded from SQLite at start (and when a period rolls over),
 // and written back in batches: every delta of one event-loop tick goes in one transaction,
 // never a synchronous write per request. Budgets from the policy are checked against it:
-// past the soft share a warning (header + event), past the cap 429 budget_exceeded.
+// past the soft share a warning (header + event), past the cap 429 budget_exceeded. Crossing
+// either line is reported once per subject, cap and period (the daemon audits it).
 import { channel } from 'node:diagnostics_channel';
 import { GatewayError } from '../../shared/errors.js';
 import type { CompiledBudget, CompiledPolicy } from './compile-policy.js';
@@ -18,6 +19,12 @@ export interface BudgetWarning {
   readonly spendUsd: number;
   readonly capUsd: number;
   readonly ratio: number;
+}
+
+/** A budget line crossed, reported once per subject, cap, period and level. */
+export interface BudgetCrossing extends BudgetWarning {
+  readonly level: 'soft' | 'hard';
+  readonly period: string;
 }
 
 export interface BudgetSubject {
@@ -46,6 +53,7 @@ export interface BudgetLedgerOptions {
   /** How a flush is scheduled (default setImmediate: group commit per tick). */
   readonly schedule?: (flush: () => void) => void;
   readonly onError?: (error: unknown) => void;
+  readonly onCrossing?: (crossing: BudgetCrossing) => void;
 }
 
 interface Entry {
@@ -58,6 +66,7 @@ export class BudgetLedger {
   private readonly now: () => number;
   private readonly schedule: (flush: () => void) => void;
   private readonly onError: (error: unknown) => void;
+  private readonly onCrossing: (crossing: BudgetCrossing) => void;
   private readonly entries = new Map<string, Entry>();
   private pending = new Map<string, SpendRow>();
   private flushScheduled = false;
@@ -69,6 +78,7 @@ export class BudgetLedger {
     this.now = options.now ?? Date.now;
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
     this.onError = options.onError ?? (() => {});
+    this.onCrossing = options.onCrossing ?? (() => {});
   }
 
   /** Refuses (throws 429 budget_exceeded) when a hard cap is reached; returns soft warnings. */
@@ -82,7 +92,9 @@ export class BudgetLedger {
       for (const [window, cap, period] of [['daily', budget.dailyUsd, day], ['monthly', budget.monthlyUsd, month]] as const) {
         if (cap === null) continue;
         const spend = this.entry(budget.per, id, period).spend;
+        const crossing = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap, period };
         if (spend >= cap) {
+          this.reportOnce({ ...crossing, level: 'hard' });
           throw new GatewayError(
             'budget_exceeded',
             `The ${window} budget of ${budget.per} "${id}" is used up ($${spend.toFixed(4)} of $${cap}; policy budgets[${budget.index}]).`,
@@ -90,13 +102,9 @@ export class BudgetLedger {
           );
         }
         if (spend >= cap * budget.softRatio) {
-          const warning = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap };
+          const { period: _period, ...warning } = crossing;
           warnings.push(warning);
-          const once = `${budget.per}|${id}|${period}|${cap}`;
-          if (!this.warned.has(once)) {
-            this.warned.add(once);
-            if (budgetWarningChannel.hasSubscribers) budgetWarningChannel.publish(warning);
-          }
+          if (this.reportOnce({ ...crossing, level: 'soft' }) && budgetWarningChannel.hasSubscribers) budgetWarningChannel.publish(warning);
         }
       }
     }
@@ -169,6 +177,19 @@ export class BudgetLedger {
         softRatio: budget?.softRatio ?? null,
       };
     });
+  }
+
+  /** true the first time this line is crossed for this subject, cap and period. */
+  private reportOnce(crossing: BudgetCrossing): boolean {
+    const once = `${crossing.level}|${crossing.scope}|${crossing.subject}|${crossing.period}|${crossing.capUsd}`;
+    if (this.warned.has(once)) return false;
+    this.warned.add(once);
+    try {
+      this.onCrossing(crossing);
+    } catch (error) {
+      this.onError(error);
+    }
+    return true;
   }
 
   private periods(): { day: string; month: string } {

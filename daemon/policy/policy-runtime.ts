@@ -3,6 +3,7 @@
 // attempt policy) and the admin routes: the live policy, routing state, limits, budgets, cache
 // and health checks. close() writes what is pending (spend, cache, rate-limit buckets).
 import type { Database } from 'better-sqlite3';
+import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Upstreams } from '../upstream/upstreams.js';
 import { createRoutingAttemptPolicy, type RoutingAttemptPolicy } from '../routing/attempt-policy.js';
 import type { BreakerOptions } from '../routing/circuit-breaker.js';
@@ -45,22 +46,40 @@ export interface PolicyRuntimeOptions {
   readonly backoff?: BackoffOptions;
   /** false: health checks run only when checkAll() is called (tests). */
   readonly healthTimers?: boolean;
+  /** Where errors of background writes go (default: stderr; spend is kept for the next flush). */
   readonly onError?: (error: unknown) => void;
+  /** The audit trail, for budget crossings (admin events `budget_soft_limit`, `budget_exceeded`). */
+  readonly adminEvents?: Pick<AuditWriter, 'appendAdminEvent'>;
 }
 
 export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntime {
   const now = options.now ?? Date.now;
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`kagami: policy state: ${(error as Error).message}\n`));
   const routing = createRoutingState({ now, random: options.random, breaker: options.breaker, retryBudget: options.retryBudget });
   const holder = createPolicyHolder(options.policy ?? null);
   const spendStore: SpendStore | null = options.db ? createSpendStore(options.db) : null;
   const limiter = new RateLimiter(now);
   if (spendStore !== null) limiter.restore(spendStore.loadBuckets());
-  const budgets = new BudgetLedger({ store: spendStore, now, onError: options.onError });
+  const budgets = new BudgetLedger({
+    store: spendStore,
+    now,
+    onError,
+    onCrossing: (crossing) => {
+      options.adminEvents
+        ?.appendAdminEvent({
+          type: crossing.level === 'soft' ? 'budget_soft_limit' : 'budget_exceeded',
+          actor: 'daemon',
+          tenant: crossing.scope === 'tenant' ? crossing.subject : null,
+          details: { ...crossing },
+        })
+        .catch(onError);
+    },
+  });
   const cache = new ResponseCache({
     store: options.db ? createCacheStore(options.db) : null,
     maxEntries: () => holder.current()?.cache.maxEntries ?? 10_000,
     now,
-    onError: options.onError,
+    onError,
   });
   const health = createHealthMonitor({
     breakers: routing.breakers,
@@ -92,7 +111,7 @@ export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntim
       try {
         spendStore?.saveBuckets(limiter.snapshot());
       } catch (error) {
-        options.onError?.(error);
+        onError(error);
       }
     },
   };

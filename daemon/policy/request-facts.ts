@@ -22,7 +22,8 @@ export interface ClassifiedRequest {
   readonly ignoredDeclarations: readonly string[];
 }
 
-export function buildRequestFacts(ctx: RequestContext, policy: CompiledPolicy, entityTypes: ReadonlySet<string>): ClassifiedRequest {
+/** `now` (ms) is what time-of-day conditions see: the daemon's policy clock, else the arrival time. */
+export function buildRequestFacts(ctx: RequestContext, policy: CompiledPolicy, entityTypes: ReadonlySet<string>, now: number = ctx.startedAt): ClassifiedRequest {
   const body = ctx.request.body;
   const metadata = isRecord(body.metadata) ? body.metadata : null;
   const headers = ctx.headers;
@@ -71,7 +72,7 @@ export function buildRequestFacts(ctx: RequestContext, policy: CompiledPolicy, e
       dataClasses,
       latencyBudgetMs: readNumber(headers[LATENCY_BUDGET_HEADER], metadata?.latency_budget_ms),
       costCapPer1k: readNumber(headers[COST_CAP_HEADER], metadata?.max_cost_per_1k),
-      now: ctx.startedAt,
+      now,
     },
     ignoredDeclarations: ignored,
   };
