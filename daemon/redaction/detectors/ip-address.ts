@@ -12,7 +12,7 @@ const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3
 
 const CONTEXT = compileContext({
   positive: ['ip', 'ipv4', 'ipv6', 'address', 'host', 'server', 'client'],
-  negative: ['version', 'v', 'release', 'build'],
+  negative: ['version', 'release', 'build'],
   boost: 0.1,
   penalty: 0.4,
 });
@@ -24,14 +24,6 @@ export const ipAddressDetector: Detector = {
   entityTypes: ['IP_ADDRESS'],
   detect(text) {
     const spans: Span[] = [];
-    if (text.includes('.')) {
-      for (const match of text.matchAll(IPV4)) {
-        const start = match.index;
-        const end = start + match[0].length;
-        const base = 0.8;
-        spans.push({ type: 'IP_ADDRESS', start, end, score: scoreWithContext(text, start, end, base, CONTEXT), detector: 'ip-address' });
-      }
-    }
     if (text.includes(':')) {
       for (const match of text.matchAll(IPV6)) {
         const raw = match[0];
@@ -42,6 +34,16 @@ export const ipAddressDetector: Detector = {
         const end = start + raw.length;
         const base = UNSPECIFIED.test(raw) ? 0.1 : 0.85;
         spans.push({ type: 'IP_ADDRESS', start, end, score: scoreWithContext(text, start, end, base, CONTEXT), detector: 'ip-address' });
+      }
+    }
+    if (text.includes('.')) {
+      const ipv6 = spans.length;
+      for (const match of text.matchAll(IPV4)) {
+        const start = match.index;
+        const end = start + match[0].length;
+        // The dotted tail of an IPv6 address (::ffff:192.0.2.1) is part of that address.
+        if (spans.slice(0, ipv6).some((span) => span.start <= start && end <= span.end)) continue;
+        spans.push({ type: 'IP_ADDRESS', start, end, score: scoreWithContext(text, start, end, 0.8, CONTEXT), detector: 'ip-address' });
       }
     }
     return spans;

@@ -39,10 +39,10 @@ export const secretDetector: Detector = {
     if (!KEYWORD_GATE.test(text)) return spans;
     for (const match of text.matchAll(ASSIGNMENT)) {
       const keyword = (match[1] ?? match[2] ?? '').toLowerCase();
-      let value = match[3] ?? '';
-      // Trailing sentence punctuation is not part of the value.
-      value = value.replace(/[.!?:]+$/, '');
-      const end = match.index + match[0].length - ((match[3] ?? '').length - value.length);
+      // Trailing punctuation stays in the span: "hunter2!" may be the whole password, and
+      // masking a sentence's full stop with it costs nothing.
+      const value = match[3] ?? '';
+      const end = match.index + match[0].length;
       // A call (`token = getToken()`) or member access is code, not a value.
       if (text[match.index + match[0].length] === '(') continue;
       const passwordLike = /pass|pwd/.test(keyword);
