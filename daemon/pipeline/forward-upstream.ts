@@ -60,6 +60,7 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
         route.reasons.push('skipped');
         continue;
       }
+      if (index > 0) await policy.beforeAttempt?.(target, index + 1, lastError, ctx);
       deps.events?.publishRoute({
         trace_id: ctx.traceId,
         provider: target.provider,

@@ -6,7 +6,8 @@
 // in the same request, it waits a full-jitter backoff, or the upstream's retry-after when that
 // is longer (up to a cap). Streams are never retried once they started: forwardUpstream only
 // asks before anything reached the client.
-import type { GatewayError } from '../../shared/errors.js';
+import { setTimeout } from 'node:timers/promises';
+import { GatewayError } from '../../shared/errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import type { AttemptPolicy, AttemptResult } from '../upstream/attempt-policy.js';
 import type { BreakerState } from './circuit-breaker.js';
@@ -18,7 +19,7 @@ const RETRYABLE = new Set(['upstream_error', 'upstream_timeout', 'upstream_unava
 /** Failures that say the endpoint is unhealthy (a 4xx or 429 does not). */
 const UNHEALTHY = RETRYABLE;
 
-/** ctx.annotations.routing: every attempt, breaker states and the retry budget's verdicts. */
+/** ctx.annotations.routing (and ctx.annotations.policy.routing, audited): attempts, breaker states, retry budget. */
 export interface RoutingAnnotation {
   attempts: { endpoint: string; ok: boolean; latencyMs: number; error?: string }[];
   skipped: { endpoint: string; reason: 'breaker_open' | 'health_check_failed' }[];
@@ -37,19 +38,42 @@ export interface RoutingAttemptPolicyOptions {
   /** A retry-after longer than this is not waited for (the next candidate is tried at once). */
   readonly maxRetryAfterMs?: number;
   readonly health?: HealthMonitor;
+  /** Waits ms or rejects when the signal aborts (default: a timer); tests inject a fake clock's. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+function sleepWithTimer(ms: number, signal: AbortSignal): Promise<void> {
+  return setTimeout(ms, undefined, { signal });
 }
 
 export function createRoutingAttemptPolicy(state: RoutingState, options: RoutingAttemptPolicyOptions = {}): RoutingAttemptPolicy {
   const seen = new WeakSet<RequestContext>();
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+  const sleep = options.sleep ?? sleepWithTimer;
 
   function annotation(ctx: RequestContext): RoutingAnnotation {
     let a = ctx.annotations.routing as RoutingAnnotation | undefined;
     if (a === undefined) {
       a = { attempts: [], skipped: [], breakerStates: {} };
       ctx.annotations.routing = a;
+      // The audit row's `decision` is the policy annotation: routing's facts go in with it.
+      const policy = ctx.annotations.policy;
+      if (policy !== null && typeof policy === 'object') (policy as { routing?: RoutingAnnotation }).routing = a;
     }
     return a;
+  }
+
+  function delayBeforeAttempt(target: Target, attempt: number, lastError: GatewayError | undefined, ctx: RequestContext): number {
+    const a = annotation(ctx);
+    const triedBefore = a.attempts.some((x) => x.endpoint === target.endpoint);
+    const retryAfter = lastError ? parseRetryAfterMs(lastError.headers, state.now()) : null;
+    let delay = 0;
+    if (triedBefore) delay = backoffDelayMs(attempt - 2, state.random, options.backoff);
+    if (retryAfter !== null && retryAfter <= maxRetryAfterMs && (triedBefore || a.attempts.at(-1)?.endpoint === target.endpoint)) {
+      delay = Math.max(delay, retryAfter);
+    }
+    if (delay > 0) (a.backoffMs ??= []).push(delay);
+    return delay;
   }
 
   return {
@@ -99,17 +123,16 @@ export function createRoutingAttemptPolicy(state: RoutingState, options: Routing
       return false;
     },
 
-    delayBeforeAttempt(target, attempt, lastError, ctx) {
-      const a = annotation(ctx);
-      const triedBefore = a.attempts.some((x) => x.endpoint === target.endpoint);
-      const retryAfter = lastError ? parseRetryAfterMs(lastError.headers, state.now()) : null;
-      let delay = 0;
-      if (triedBefore) delay = backoffDelayMs(attempt - 2, state.random, options.backoff);
-      if (retryAfter !== null && retryAfter <= maxRetryAfterMs && (triedBefore || a.attempts.at(-1)?.endpoint === target.endpoint)) {
-        delay = Math.max(delay, retryAfter);
+    delayBeforeAttempt,
+
+    async beforeAttempt(target, attempt, lastError, ctx) {
+      const delay = delayBeforeAttempt(target, attempt, lastError, ctx);
+      if (delay <= 0) return;
+      try {
+        await sleep(delay, ctx.signal);
+      } catch (cause) {
+        throw new GatewayError('client_disconnected', 'the client went away while the gateway waited to retry', { cause });
       }
-      if (delay > 0) (a.backoffMs ??= []).push(delay);
-      return delay;
     },
   };
 }

@@ -19,6 +19,8 @@ export interface AttemptPolicy {
   record(target: Target, result: AttemptResult, ctx: RequestContext): void;
   /** After a failed attempt, may the next candidate be tried? `attempt` counts from 1. */
   shouldFailover(error: GatewayError, attempt: number, ctx: RequestContext): boolean;
+  /** Before attempt `attempt` (from 2): resolves when it may go (backoff, retry-after). Optional. */
+  beforeAttempt?(target: Target, attempt: number, lastError: GatewayError | undefined, ctx: RequestContext): Promise<void> | void;
 }
 
 const FAILOVER_CODES = new Set(['upstream_error', 'upstream_timeout', 'upstream_unavailable']);
