@@ -10,6 +10,7 @@ interface Section {
 const sections: Section[] = [
   // { name: 'gateway', load: () => import('./gateway.js') },
   { name: 'redaction-ja', load: () => import('./redaction-ja.js') },
+  { name: 'policy', load: () => import('./policy.js') },
 ];
 
 const only = process.argv.slice(2);
