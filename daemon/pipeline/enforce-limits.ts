@@ -5,11 +5,11 @@
 // budget_exceeded past a cap, x-kagami-budget-warning past the soft share. After the answer
 // (for streams: when the stream ends) the real usage settles the token buckets and its cost
 // (usage × the answering endpoint's price) is added to the spend.
-import { GatewayError } from '../../shared/errors.js';
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { getDecision } from '../policy/decision.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { formatResetDuration, type Admission } from '../policy/rate-limiter.js';
-import { costUsd, expectedCompletionTokens } from '../routing/token-estimate.js';
+import { costUsd, estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import type { JsonObject, Outcome, Stage } from './context.js';
 
 export interface EnforceLimitsDeps {
@@ -21,6 +21,8 @@ export interface LimitsAnnotation {
   refusedBy?: string;
   budgetWarnings?: string[];
   reservedTokens?: number;
+  /** The upstream reported no usage: tokens were counted by the gateway. */
+  usageEstimated?: boolean;
 }
 
 export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
@@ -34,43 +36,60 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     const annotation: LimitsAnnotation = {};
     ctx.annotations.limits = annotation;
 
+    // Budgets first: a request refused for money does not use up rate-limit capacity.
+    let budget;
+    try {
+      budget = runtime.budgets.check(policy, subject);
+    } catch (error) {
+      if (isGatewayError(error)) annotation.refusedBy = error.message;
+      throw error;
+    }
+
     // Tokens a request may use: its prompt plus what it may generate.
     const admission = runtime.limiter.admit(policy, subject, () => decision.promptTokens() + expectedCompletionTokens(ctx.request.body));
     setRateLimitHeaders(ctx.responseHeaders, admission);
     if (!admission.allowed) {
       annotation.refusedBy = admission.refusedBy ?? undefined;
       const retryAfterS = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-      throw new GatewayError('rate_limit_exceeded', `Rate limit reached: ${admission.refusedBy}. Please try again in ${retryAfterS}s.`, {
+      throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${admission.refusedBy}. Please try again in ${retryAfterS}s.`, {
         headers: { ...ctx.responseHeaders, 'retry-after': String(retryAfterS), 'retry-after-ms': String(Math.ceil(admission.retryAfterMs)) },
       });
     }
     if (admission.reservations.length > 0) annotation.reservedTokens = admission.reservations[0]?.tokens;
 
-    let budget;
-    try {
-      budget = runtime.budgets.check(policy, subject);
-    } catch (error) {
-      runtime.limiter.settle(admission.reservations, 0);
-      throw error;
-    }
     if (budget.warnings.length > 0) {
       annotation.budgetWarnings = budget.warnings.map((w) => `${w.scope} ${w.subject} ${w.window} ${Math.round(w.ratio * 100)}% of $${w.capUsd}`);
       ctx.responseHeaders['x-kagami-budget-warning'] = annotation.budgetWarnings.join('; ');
     }
 
+    // Streams: ask the upstream for its usage (OpenAI's stream_options.include_usage) so limits
+    // and budgets count real tokens; the usage chunk is passed on only if the client asked too.
+    const stream = ctx.request.op !== 'embedding' && ctx.request.body.stream === true;
+    const clientWantsUsage = isRecord(ctx.request.body.stream_options) && ctx.request.body.stream_options.include_usage === true;
+    if (stream && !clientWantsUsage) {
+      ctx.request.body.stream_options = { ...(isRecord(ctx.request.body.stream_options) ? ctx.request.body.stream_options : {}), include_usage: true };
+    }
+
     let settled = false;
-    const settle = (): void => {
+    /** Answer text, counted only when the upstream reports no usage. */
+    let streamedText = '';
+    const settle = (ok: boolean): void => {
       if (settled) return;
       settled = true;
-      const usage = ctx.usage;
       const cacheHit = (ctx.annotations.cache as { hit?: boolean } | undefined)?.hit === true;
-      // A cached answer costs no upstream tokens and no money.
+      let usage = ctx.usage;
+      if (usage === undefined && ok && ctx.target !== undefined && !cacheHit) {
+        // An upstream that reports no usage is charged what it was sent and what it streamed.
+        const promptTokens = decision.promptTokens();
+        const completionTokens = streamedText === '' ? 0 : estimatePromptTokens({ prompt: streamedText });
+        usage = { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+        annotation.usageEstimated = true;
+      }
+      // A cached answer costs no upstream tokens and no money; a failed one only what was used.
       runtime.limiter.settle(admission.reservations, cacheHit ? 0 : (usage?.totalTokens ?? 0));
       if (usage === undefined || ctx.target === undefined || cacheHit) return;
       const target = decision.candidates.find((c) => c.endpoint === ctx.target?.endpoint);
-      if (ctx.costUsd === undefined && target !== undefined && target.price !== null) {
-        ctx.costUsd = costUsd(target.price, usage.promptTokens, usage.completionTokens);
-      }
+      if (ctx.costUsd === undefined && target !== undefined) ctx.costUsd = costUsd(target.price, usage.promptTokens, usage.completionTokens);
       if (ctx.costUsd !== undefined && ctx.costUsd > 0) runtime.budgets.record(subject, ctx.costUsd);
     };
 
@@ -78,23 +97,45 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     try {
       outcome = await next();
     } catch (error) {
-      settle();
+      settle(false);
       throw error;
     }
     if (outcome.kind === 'json') {
-      settle();
+      if (ctx.usage === undefined && Array.isArray(outcome.body.choices)) {
+        for (const choice of outcome.body.choices as { message?: { content?: unknown }; text?: unknown }[]) {
+          const text = choice.message?.content ?? choice.text;
+          if (typeof text === 'string') streamedText += text;
+        }
+      }
+      settle(outcome.status < 400);
       return outcome;
     }
-    return { ...outcome, events: settleAfter(outcome.events, settle) };
+    const events = outcome.events;
+    async function* settleAfterStream(): AsyncIterable<JsonObject> {
+      let ok = false;
+      try {
+        for await (const chunk of events) {
+          const choices = chunk.choices;
+          if (Array.isArray(choices)) {
+            for (const choice of choices as { delta?: { content?: unknown } }[]) {
+              if (typeof choice.delta?.content === 'string') streamedText += choice.delta.content;
+            }
+            // The usage-only chunk the client did not ask for.
+            if (!clientWantsUsage && choices.length === 0 && chunk.usage !== undefined) continue;
+          }
+          yield chunk;
+        }
+        ok = true;
+      } finally {
+        settle(ok);
+      }
+    }
+    return { ...outcome, events: settleAfterStream() };
   };
 }
 
-async function* settleAfter(events: AsyncIterable<JsonObject>, settle: () => void): AsyncIterable<JsonObject> {
-  try {
-    yield* events;
-  } finally {
-    settle();
-  }
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function setRateLimitHeaders(headers: Record<string, string>, admission: Admission): void {

@@ -33,7 +33,7 @@ export interface Admission {
   /** The tightest request and token readings among the limits that apply. */
   readonly requests: LimitReading | null;
   readonly tokens: LimitReading | null;
-  /** Which limit refused, e.g. "limits[0] (per tenant acme): requests_per_min 60". */
+  /** Which limit refused, e.g. `tenant "acme" on requests per min (RPM): Limit 60, Requested 1 (policy limits[0])`. */
   readonly refusedBy: string | null;
   /** Token reservations to settle with the real usage. */
   readonly reservations: readonly { readonly key: string; readonly tokens: number }[];
@@ -61,14 +61,18 @@ export class RateLimiter {
       const id = subjectOf(limit, subject);
       if (limit.matches !== null && !limit.matches(id)) continue;
       const prefix = `${limit.index}:${limit.per}:${id}`;
-      const label = `limits[${limit.index}] (per ${limit.per} ${id})`;
+      const who = `${limit.per} "${id}"`;
+      const where = `policy limits[${limit.index}]`;
       if (limit.requestsPerMin !== null) {
-        checks.push({ key: `${prefix}:r`, capacity: limit.requestsPerMin, need: 1, label: `${label}: requests_per_min ${limit.requestsPerMin}`, kind: 'requests' });
+        const label = `${who} on requests per min (RPM): Limit ${limit.requestsPerMin}, Requested 1 (${where})`;
+        checks.push({ key: `${prefix}:r`, capacity: limit.requestsPerMin, need: 1, label, kind: 'requests' });
       }
       if (limit.tokensPerMin !== null) {
         estimate ??= estimatedTokens();
         // A request bigger than the whole bucket may still pass when the bucket is full.
-        checks.push({ key: `${prefix}:t`, capacity: limit.tokensPerMin, need: Math.min(estimate, limit.tokensPerMin), label: `${label}: tokens_per_min ${limit.tokensPerMin}`, kind: 'tokens' });
+        const need = Math.min(estimate, limit.tokensPerMin);
+        const label = `${who} on tokens per min (TPM): Limit ${limit.tokensPerMin}, Requested ${estimate} (${where})`;
+        checks.push({ key: `${prefix}:t`, capacity: limit.tokensPerMin, need, label, kind: 'tokens' });
       }
     }
     let retryAfterMs = 0;
