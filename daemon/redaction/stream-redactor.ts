@@ -56,6 +56,12 @@ function isGroup(word: string): boolean {
   return /\d/.test(word) || /^[A-Z]{2,4}$/.test(word) || /^[+(]/.test(word);
 }
 
+/** True when the PEM block starting at `begin` has its whole END line ("-----END … KEY-----"). */
+function pemClosed(text: string, begin: number): boolean {
+  const endLine = text.indexOf('-----END', begin);
+  return endLine !== -1 && text.indexOf('-----', endLine + 8) !== -1;
+}
+
 /** Where the text that must be held back starts (text.length = nothing to hold). */
 export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): number {
   const end = text.length;
@@ -80,7 +86,7 @@ export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): 
     if (end - hold > MAX_WORD_HOLD) hold = end - MAX_WORD_HOLD;
   }
   const pem = text.lastIndexOf('-----BEGIN');
-  if (pem !== -1 && pem < hold && end - pem <= MAX_PEM_HOLD && !text.includes('-----END', pem)) hold = pem;
+  if (pem !== -1 && pem < hold && end - pem <= MAX_PEM_HOLD && !pemClosed(text, pem)) hold = pem;
   const placeholder = pseudonyms?.pendingPlaceholderStart(text) ?? -1;
   if (placeholder !== -1 && placeholder < hold) hold = placeholder;
   return hold;

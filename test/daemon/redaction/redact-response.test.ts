@@ -1,0 +1,137 @@
+// The answer side over OpenAI chunk objects and JSON bodies: one stream redactor per choice and
+// per tool call, held text released with its choice's finishing chunk (or in one extra chunk
+// when the upstream ends without finishing), placeholders restored, emitted PII masked.
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../../daemon/pipeline/context.js';
+import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
+import { PseudonymTable } from '../../../daemon/redaction/pseudonyms.js';
+import { createResponseRedaction } from '../../../daemon/redaction/redact-response.js';
+import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js';
+
+const engine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese: null });
+
+function setup(options: { scan?: boolean } = {}) {
+  const pseudonyms = new PseudonymTable();
+  pseudonyms.placeholderFor('EMAIL', 'alice@example.com');
+  const locations: string[] = [];
+  const response = createResponseRedaction({
+    engine,
+    pseudonyms,
+    scan: options.scan ?? true,
+    responseActionFor: (type) => (type === 'IP_ADDRESS' ? 'allow' : 'mask'),
+    onFinding: (location, finding) => locations.push(`${location}:${finding.span.type}:${finding.action}`),
+  });
+  return { response, locations };
+}
+
+const chunk = (choices: unknown[]): JsonObject => ({ id: 'c1', object: 'chat.completion.chunk', choices });
+const content = (index: number, text: string, finish: string | null = null) => ({ index, delta: { content: text }, finish_reason: finish });
+
+async function collect(events: AsyncIterable<JsonObject>): Promise<JsonObject[]> {
+  const out: JsonObject[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+async function* from(chunks: JsonObject[]): AsyncIterable<JsonObject> {
+  yield* chunks;
+}
+
+/** The text of each choice, put together from the chunks as a client would. */
+function texts(chunks: JsonObject[]): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const c of chunks) {
+    for (const choice of (c.choices as { index: number; delta?: { content?: string } }[]) ?? []) {
+      out[choice.index] = (out[choice.index] ?? '') + (choice.delta?.content ?? '');
+    }
+  }
+  return out;
+}
+
+describe('redactStream', () => {
+  it('restores placeholders and masks PII split across chunks, releasing held text with the finishing chunk', async () => {
+    const { response, locations } = setup();
+    const out = await collect(
+      response.redactStream(
+        from([
+          chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+          chunk([content(0, 'Wrote to <EMA')]),
+          chunk([content(0, 'IL_1>; card 4111 1111')]),
+          chunk([content(0, ' 1111 1111')]),
+          chunk([content(0, '', 'stop')]),
+        ]),
+      ),
+    );
+    expect(texts(out)[0]).toBe('Wrote to alice@example.com; card [CREDIT_CARD]');
+    // Nothing held is lost or sent twice, and the finish chunk carries the rest.
+    expect(out.at(-1)).toMatchObject({ choices: [{ index: 0, finish_reason: 'stop', delta: { content: '[CREDIT_CARD]' } }] });
+    expect(JSON.stringify(out)).not.toMatch(/4111|<EMA/);
+    expect(locations).toEqual(['response.choices[0].content:CREDIT_CARD:mask']);
+  });
+
+  it('keeps choices apart (n > 1) and allows a type whose response action is allow', async () => {
+    const { response, locations } = setup();
+    const out = await collect(
+      response.redactStream(
+        from([
+          chunk([content(0, 'ssn 536-22'), content(1, 'ip 10.0.0.')]),
+          chunk([content(1, '1 ok', 'stop'), content(0, '-8412 ok', 'stop')]),
+        ]),
+      ),
+    );
+    expect(texts(out)).toEqual({ 0: 'ssn [US_SSN] ok', 1: 'ip 10.0.0.1 ok' });
+    expect(locations.sort()).toEqual(['response.choices[0].content:US_SSN:mask', 'response.choices[1].content:IP_ADDRESS:allow']);
+  });
+
+  it('redacts tool-call argument deltas as JSON string content', async () => {
+    const { response } = setup();
+    const call = (args: string, id?: string) => ({ index: 0, delta: { tool_calls: [{ index: 0, ...(id ? { id, type: 'function' } : {}), function: { arguments: args } }] }, finish_reason: null });
+    const out = await collect(
+      response.redactStream(from([chunk([call('', 'call_1')]), chunk([call('{"to":"<EMAIL')]), chunk([call('_1>","card":"4111111')]), chunk([call('111111111"}')]), chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }])])),
+    );
+    let args = '';
+    for (const c of out) for (const choice of c.choices as { delta: { tool_calls?: { function: { arguments: string } }[] } }[]) args += choice.delta.tool_calls?.[0]?.function.arguments ?? '';
+    expect(JSON.parse(args)).toEqual({ to: 'alice@example.com', card: '[CREDIT_CARD]' });
+  });
+
+  it('sends what is still held in one extra chunk when the upstream ends without finish_reason', async () => {
+    const { response } = setup();
+    const out = await collect(response.redactStream(from([chunk([content(0, 'call +44 20 7946')]), chunk([content(0, ' 0958')])])));
+    expect(texts(out)[0]).toBe('call [PHONE]');
+    expect(out.at(-1)).toMatchObject({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '[PHONE]' }, finish_reason: null }] });
+  });
+
+  it('only restores placeholders when responses are not scanned', async () => {
+    const { response } = setup({ scan: false });
+    const out = await collect(response.redactStream(from([chunk([content(0, 'to <EMAIL_1>, card 4111111111111111', 'stop')])])));
+    expect(texts(out)[0]).toBe('to alice@example.com, card 4111111111111111');
+  });
+
+  it('passes chunks without choices (usage) through and counts what it held', async () => {
+    const { response } = setup();
+    const usage = { id: 'c1', object: 'chat.completion.chunk', choices: [], usage: { total_tokens: 3 } };
+    const out = await collect(response.redactStream(from([chunk([content(0, 'Hello world', 'stop')]), usage])));
+    expect(out.at(-1)).toEqual(usage);
+    expect(response.holdStats().max).toBeGreaterThan(0);
+  });
+});
+
+describe('redactJson', () => {
+  it('restores placeholders and masks emitted PII in message content, tool calls and legacy text', async () => {
+    const { response, locations } = setup();
+    const body: JsonObject = {
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Sent to <EMAIL_1>. Your SSN 536-22-8412 is on file.', tool_calls: [{ function: { name: 'f', arguments: '{"to":"<EMAIL_1>"}' } }] } },
+        { index: 1, text: 'call +44 20 7946 0958' },
+      ],
+    };
+    await response.redactJson(body);
+    expect(body).toEqual({
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Sent to alice@example.com. Your SSN [US_SSN] is on file.', tool_calls: [{ function: { name: 'f', arguments: '{"to":"alice@example.com"}' } }] } },
+        { index: 1, text: 'call [PHONE]' },
+      ],
+    });
+    expect(locations).toEqual(['response.choices[0].content:US_SSN:mask', 'response.choices[1].text:PHONE:mask']);
+  });
+});

@@ -1,0 +1,129 @@
+// Inline redaction of streamed output: a value split across chunks at ANY boundary is caught
+// (every two-way split, and one character per chunk), what is released never contains a raw
+// value, placeholders cut by a chunk are still restored, and only the possible start of a
+// match is held back.
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
+import { PseudonymTable } from '../../../daemon/redaction/pseudonyms.js';
+import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js';
+import { holdBackStart, StreamRedactor, type StreamFinding } from '../../../daemon/redaction/stream-redactor.js';
+
+const engine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese: null });
+const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim();
+
+function redactor(pseudonyms = new PseudonymTable(), findings: StreamFinding[] = []): StreamRedactor {
+  return new StreamRedactor({ engine, pseudonyms, responseActionFor: () => 'mask', scan: true, onFinding: (finding) => findings.push(finding) });
+}
+
+async function streamed(pieces: readonly string[], pseudonyms?: PseudonymTable, findings?: StreamFinding[]): Promise<string[]> {
+  const r = redactor(pseudonyms, findings);
+  const out: string[] = [];
+  for (const piece of pieces) out.push(await r.push(piece));
+  out.push(await r.flush());
+  return out;
+}
+
+// One sentence per entity type, each with the value in the middle of prose.
+const CASES: [string, string, string][] = [
+  ['EMAIL', 'Mail alice.smith@example.com today.', 'Mail [EMAIL] today.'],
+  ['PHONE', 'Call +44 20 7946 0958 after lunch.', 'Call [PHONE] after lunch.'],
+  ['CREDIT_CARD', 'Card 4111 1111 1111 1111 was charged.', 'Card [CREDIT_CARD] was charged.'],
+  ['IBAN', 'Pay GB82 WEST 1234 5698 7654 32 now.', 'Pay [IBAN] now.'],
+  ['US_SSN', 'SSN 536-22-8412 on file.', 'SSN [US_SSN] on file.'],
+  ['IP_ADDRESS', 'Host 2001:db8::8a2e:370:7334 is up.', 'Host [IP_ADDRESS] is up.'],
+  ['URL_CREDENTIALS', 'Use postgres://app:s3cretPw@db:5432/x ok', 'Use postgres://[URL_CREDENTIALS]@db:5432/x ok'],
+  ['AWS_ACCESS_KEY', 'Key AKIAYUHVAUVZHMASQXEZ leaked.', 'Key [AWS_ACCESS_KEY] leaked.'],
+  ['API_KEY', 'Try sk-proj-c7Tvo-hBKqFYY-kv5ZJr3J1TWDtkwtDDb_xHKas1VOqg6YYZzgEOzdme please', 'Try [API_KEY] please'],
+  ['GITHUB_TOKEN', 'Token ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d expired', 'Token [GITHUB_TOKEN] expired'],
+  ['SECRET', 'The password: Tr0ub4dor&3 works', 'The password: [SECRET] works'],
+  ['PRIVATE_KEY', `Here:\n${pem}\nDone.`, 'Here:\n[PRIVATE_KEY]\nDone.'],
+  ['JP_PHONE', '電話は090-1234-5678です。', '電話は[JP_PHONE]です。'],
+];
+
+describe('StreamRedactor', () => {
+  it.each(CASES)('catches %s split at every possible chunk boundary', async (_type, text, expected) => {
+    expect((await redactor().redactAll(text))).toBe(expected);
+    for (let cut = 1; cut < text.length; cut++) {
+      const out = await streamed([text.slice(0, cut), text.slice(cut)]);
+      expect(out.join(''), `cut at ${cut}`).toBe(expected);
+    }
+  });
+
+  it.each(CASES)('catches %s streamed one character per chunk', async (_type, text, expected) => {
+    const out = await streamed([...text]);
+    expect(out.join('')).toBe(expected);
+  });
+
+  it('catches a value split over three chunks at every pair of boundaries', async () => {
+    const text = 'Card 4111 1111 1111 1111 ok';
+    for (let a = 1; a < text.length - 1; a++) {
+      for (let b = a + 1; b < text.length; b++) {
+        const out = await streamed([text.slice(0, a), text.slice(a, b), text.slice(b)]);
+        expect(out.join(''), `cuts at ${a},${b}`).toBe('Card [CREDIT_CARD] ok');
+      }
+    }
+  });
+
+  it('restores a placeholder split at every boundary, and masks PII next to it', async () => {
+    const pseudonyms = new PseudonymTable();
+    pseudonyms.placeholderFor('EMAIL', 'alice@example.com');
+    const text = 'I wrote to <EMAIL_1> and to bob@example.org.';
+    for (let cut = 1; cut < text.length; cut++) {
+      const out = await streamed([text.slice(0, cut), text.slice(cut)], pseudonyms);
+      expect(out.join(''), `cut at ${cut}`).toBe('I wrote to alice@example.com and to [EMAIL].');
+    }
+  });
+
+  it('reports each finding once, with offsets in the whole output and a masked preview', async () => {
+    const findings: StreamFinding[] = [];
+    const text = 'Call +44 20 7946 0958 or mail alice@example.com.';
+    await streamed([...text], undefined, findings);
+    expect(findings.map((f) => [f.span.type, f.start, f.end, f.action])).toEqual([
+      ['PHONE', 5, 21, 'mask'],
+      ['EMAIL', 30, 47, 'mask'],
+    ]);
+    for (const finding of findings) {
+      expect(finding.preview).not.toMatch(/7946|alice/);
+    }
+    expect(findings[1]?.preview).toContain('[PHONE] or mail [EMAIL]');
+  });
+
+  it('uses context words already sent: "password:" in one chunk, the value in the next', async () => {
+    const out = await streamed(['my password: ', 'Tr0ub4dor&3 ', 'thanks']);
+    expect(out.join('')).toBe('my password: [SECRET] thanks');
+  });
+
+  it('releases prose at once and holds back only what may still become a match', async () => {
+    const r = redactor();
+    expect(await r.push('Hello there, ')).toBe('Hello there, ');
+    expect(await r.push('my number')).toBe('my ');
+    expect(await r.push(' is +44 20 ')).toBe('number is ');
+    expect(await r.push('7946 0958.')).toBe('');
+    expect(await r.flush()).toBe('[PHONE].');
+  });
+});
+
+describe('holdBackStart', () => {
+  const none = null;
+  it.each([
+    ['Hello there', 6], // the last word may continue
+    ['Hello there ', 12], // a finished word after prose: nothing held
+    ['card 4111 1111 ', 5], // groups of digits joined by single spaces
+    ['pay GB82 WEST ', 4],
+    ['see +44 20', 4],
+    ['Done.\n', 6],
+    [`key:\n-----BEGIN PRIVATE KEY-----\nMC4CAQ`, 5], // an unclosed PEM block from its BEGIN line
+    ['日本語の文章がとても長く続いています。これは四十八文字を超える日本語のテキストの例です。まだ続きます。終わり', 6], // last 48 of a Japanese run
+  ])('holds %j from %i', (text, start) => {
+    expect(holdBackStart(text, none)).toBe(start);
+  });
+
+  it('holds a possible placeholder start only when the request made placeholders', () => {
+    const table = new PseudonymTable();
+    expect(holdBackStart('see <EM', table)).toBe(4);
+    table.placeholderFor('EMAIL', 'a@example.com');
+    expect(holdBackStart('see <EM', table)).toBe(4);
+    expect(holdBackStart('a < b ', table)).toBe(6);
+  });
+});
