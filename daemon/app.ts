@@ -15,6 +15,7 @@ import { createAdminUiRoutes } from './api/admin/ui.js';
 import { createMetricsRoutes } from './api/admin/metrics.js';
 import { createSiemRoutes } from './api/admin/siem.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Stage } from './pipeline/context.js';
 import type { SiemStatus } from '../shared/schemas/siem.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
 import type { AuditQueryStore } from './audit/audit-query-store.js';
@@ -39,6 +40,8 @@ export interface AppExtras {
   readonly siemStatus?: () => SiemStatus;
   /** Prometheus metrics (GET /metrics, admin token); absent: not served. */
   readonly metrics?: Pick<Metrics, 'render' | 'contentType'>;
+  /** Wraps each pipeline stage in an OpenTelemetry span (daemon/tracing/); absent: no tracing. */
+  readonly traceStage?: (stage: Stage, index: number) => Stage;
 }
 
 export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {

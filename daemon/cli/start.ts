@@ -13,6 +13,7 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import { SIMULATOR_PROVIDER_ID } from '../config/defaults.js';
 import { loadConfig } from '../config/load-config.js';
 import { createMetrics } from '../metrics/metrics.js';
+import { startTracing } from '../tracing/tracing.js';
 import { createRequestEvents } from '../events/channels.js';
 import { startMockUpstream } from '../mock-upstream/server.js';
 import type { MockUpstream } from '../mock-upstream/server.js';
@@ -92,6 +93,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const metrics = createMetrics({ sinks: () => auditTrail.outbox.status() });
     cleanups.push(() => metrics.close());
 
+    // OpenTelemetry spans per request, only when telemetry.traces is configured.
+    const tracing = startTracing(config.telemetry, { version: KAGAMI_VERSION, log: (line) => process.stderr.write(`${line}\n`) });
+    if (tracing) cleanups.push(() => tracing.close());
+
     // Other parts that run beside the request path (policy source, SIEM outbox, audit
     // checkpoints) start here, one block each, pushing their stop onto `cleanups`.
 
@@ -112,6 +117,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       auditQuery: createAuditQueryStore(db),
       siemStatus: auditTrail.siemStatus,
       metrics,
+      ...(tracing ? { traceStage: tracing.traceStage } : {}),
     });
     cleanups.push(() => closeApp(app));
     try {

@@ -13,7 +13,10 @@ import { createPiiScannerFromConfig, createRedactPrompt, type RedactPromptDeps }
 import { createSelectRoute, type SelectRouteDeps } from './select-route.js';
 import { createServeFromCache, type ServeFromCacheDeps } from './serve-from-cache.js';
 
-export type PipelineDeps = RecordAuditDeps & AuthenticateDeps & SelectRouteDeps & ForwardUpstreamDeps & RedactPromptDeps & ApplyPolicyDeps & EnforceLimitsDeps & ServeFromCacheDeps;
+export type PipelineDeps = RecordAuditDeps & AuthenticateDeps & SelectRouteDeps & ForwardUpstreamDeps & RedactPromptDeps & ApplyPolicyDeps & EnforceLimitsDeps & ServeFromCacheDeps & {
+  /** Wraps each stage in a tracing span (daemon/tracing/), when traces are configured. */
+  readonly traceStage?: (stage: Stage, index: number) => Stage;
+};
 
 export type RunPipeline = (ctx: RequestContext) => Promise<Outcome>;
 
@@ -30,5 +33,5 @@ export function createPipeline(deps: PipelineDeps): RunPipeline {
     createSelectRoute(deps),
     createForwardUpstream(deps),
   ];
-  return composeStages(stages);
+  return composeStages(deps.traceStage ? stages.map(deps.traceStage) : stages);
 }
