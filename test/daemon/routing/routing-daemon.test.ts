@@ -307,6 +307,16 @@ default:
     expect((await ask(g, { messages: pii })).endpoint).toBe('local');
   });
 
+  it('fails closed when the on-prem server is gone (connection refused), with no health check needed', async () => {
+    const g = await start(POLICY);
+    await local.close();
+    const error = await ask(g, { messages: pii }).catch((e: unknown) => e);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((error as Error).message).toMatch(/Not sent to any cloud endpoint/);
+    expect(a.stats.requests + b.stats.requests).toBe(0);
+    expect(g.auditRows().at(-1)).toMatchObject({ status: 503, error_code: 'upstream_unavailable', rule: 'pii-on-prem' });
+  });
+
   it('fails closed too when the on-prem endpoint answers 5xx to the request itself', async () => {
     const g = await start(POLICY);
     local.setFaults({ errorRate: 1, errorStatus: 500 });
