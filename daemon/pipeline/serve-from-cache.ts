@@ -34,6 +34,9 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
       ctx.responseHeaders['x-kagami-cache'] = 'hit';
       ctx.responseHeaders['x-kagami-cache-age'] = String(ageS);
       ctx.target = cached.target;
+      ctx.responseHeaders['x-kagami-provider'] = cached.target.provider;
+      ctx.responseHeaders['x-kagami-endpoint'] = cached.target.endpoint;
+      ctx.responseHeaders['x-kagami-upstream-model'] = cached.target.upstreamModel;
       ctx.costUsd = 0;
       const usage = cached.body.usage as { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | undefined;
       if (usage !== undefined) {
