@@ -11,6 +11,7 @@ import { registerTrace } from './http/trace.js';
 import { createAuditRoutes } from './api/admin/audit.js';
 import { createAdminEventRoutes } from './api/admin/events.js';
 import { createAdminStatusRoutes } from './api/admin/status.js';
+import { createProviderKeyRoutes } from './api/admin/provider-keys.js';
 import { createAdminUiRoutes } from './api/admin/ui.js';
 import { createMetricsRoutes } from './api/admin/metrics.js';
 import { createSiemRoutes } from './api/admin/siem.js';
@@ -76,6 +77,7 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());
   if (deps.auditQuery) app.register(createAuditRoutes({ auditQuery: deps.auditQuery, adminToken: deps.adminToken }));
+  app.register(createProviderKeyRoutes({ config, findAdapter, adminToken: deps.adminToken }));
   if (deps.siemStatus) app.register(createSiemRoutes({ siemStatus: deps.siemStatus, adminToken: deps.adminToken }));
   if (deps.metrics) app.register(createMetricsRoutes({ metrics: deps.metrics, adminToken: deps.adminToken }));
 

@@ -47,6 +47,7 @@ export const ERROR_CATALOGUE = {
   upstream_unavailable: { status: 503, type: 'server_error' }, // no healthy target (breaker open, fail closed)
   upstream_timeout: { status: 504, type: 'timeout_error' },
   // ours
+  keychain_unavailable: { status: 503, type: 'server_error' }, // OS keychain (Secret Service) not reachable or locked
   internal_error: { status: 500, type: 'server_error' },
   client_disconnected: { status: 499, type: 'invalid_request_error' }, // client went away; only audited, never sent
 } as const satisfies Record<string, ErrorSpec>;

@@ -4,19 +4,7 @@
 // Secrets only ever travel renderer → main (keys:set); nothing here returns one.
 
 import { Type, type Static, type TSchema } from 'typebox';
-
-export const ProviderId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
-
-/** What the renderer may know about a stored provider key: never the key itself. */
-export const ProviderKeyInfo = Type.Object({
-  provider: ProviderId,
-  /** Keychain account holding it (service "kagami"): `provider:<id>`. */
-  account: Type.String(),
-  /** First 12 hex chars of SHA-256(key): lets a reviewer compare keys without seeing them. */
-  fingerprint: Type.String({ pattern: '^[0-9a-f]{12}$' }),
-  last4: Type.String({ maxLength: 4 }),
-});
-export type ProviderKeyInfo = Static<typeof ProviderKeyInfo>;
+import { ProviderId, ProviderKeyInfo, ProviderKeyValue } from './schemas/provider-keys.js';
 
 export const DaemonState = Type.Union([
   Type.Literal('stopped'),
@@ -57,7 +45,7 @@ export const ipcContract = {
   'keys:list': { args: NoArgs, result: Type.Array(ProviderKeyInfo) },
   /** Add or replace the key of one provider connection. */
   'keys:set': {
-    args: Type.Tuple([ProviderId, Type.String({ minLength: 8, maxLength: 8192, pattern: '^[\\x21-\\x7e]+$' })]),
+    args: Type.Tuple([ProviderId, ProviderKeyValue]),
     result: ProviderKeyInfo,
   },
   'keys:delete': { args: Type.Tuple([ProviderId]), result: Type.Boolean() },

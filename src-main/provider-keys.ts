@@ -6,10 +6,14 @@
 
 import { createHash } from 'node:crypto';
 import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
-import type { ProviderKeyInfo } from '../shared/ipc.js';
+import type { ProviderKeyInfo } from '../shared/schemas/provider-keys.js';
 
 export const KEYCHAIN_SERVICE = 'kagami';
 const ACCOUNT_PREFIX = 'provider:';
+// As the daemon's daemon/secrets/keychain.ts: on Linux insist on the Secret Service rather than
+// silently falling back to the kernel keyring (which forgets at logout and which the daemon,
+// reading the Secret Service, would not see).
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' } } as const;
 
 export function providerAccount(provider: string): string {
   return `${ACCOUNT_PREFIX}${provider}`;
@@ -42,11 +46,11 @@ export function createProviderKeyStore(service: string = KEYCHAIN_SERVICE): Prov
     },
     async set(provider, key) {
       const trimmed = key.trim();
-      await new AsyncEntry(service, providerAccount(provider)).setPassword(trimmed);
+      await new AsyncEntry(service, providerAccount(provider), ENTRY_OPTIONS).setPassword(trimmed);
       return describeKey(provider, trimmed);
     },
     async delete(provider) {
-      return new AsyncEntry(service, providerAccount(provider)).deletePassword();
+      return new AsyncEntry(service, providerAccount(provider), ENTRY_OPTIONS).deletePassword();
     },
   };
 }

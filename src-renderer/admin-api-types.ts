@@ -31,11 +31,3 @@ export interface BudgetState {
   spent_usd: number;
   soft_ratio?: number;
 }
-
-/** POST /admin/provider-keys/:id/test (app + core-base). */
-export interface KeyTestResult {
-  ok: boolean;
-  status?: number | null;
-  message?: string;
-  latency_ms?: number;
-}

@@ -1,54 +1,86 @@
-// Provider keys. In the desktop app they are written to the OS keychain by main (the key goes
-// renderer → main once and is never sent back: only fingerprint + last 4). Testing a key is
-// a cheap call the daemon makes with it. In a plain browser this view is read-only.
+// Provider keys: add, replace, test, delete. A key goes one way, from this form to the OS
+// keychain, and never comes back: the view only ever sees a fingerprint and the last 4.
+// In the desktop app Electron main writes the keychain (window.kagami); in a browser on /ui
+// the daemon does (POST/DELETE /admin/provider-keys, admin token). Both are the same entry,
+// service "kagami", account provider:<id>, which the config's `api_key: { keychain: … }` reads.
+// Testing is a cheap call the daemon makes with the key as stored right now.
 
 import { useCallback, useEffect, useState } from 'react';
-import type { ProviderKeyInfo } from '../../shared/ipc.js';
-import type { DaemonStatusInfo, KeyTestResult } from '../admin-api-types.js';
+import type { KagamiBridge } from '../../shared/ipc.js';
+import type { ProviderKeyInfo, ProviderKeyTest } from '../../shared/schemas/provider-keys.js';
+import type { DaemonStatusInfo } from '../admin-api-types.js';
 import { useAdminResource, useServices } from '../app-context.js';
+import type { DaemonClient } from '../daemon-client.js';
 import { useI18n } from '../i18n.js';
+
+/** Where keys are written: the desktop bridge, or the daemon's admin API. */
+interface KeyBackend {
+  list(): Promise<ProviderKeyInfo[]>;
+  set(provider: string, key: string): Promise<ProviderKeyInfo>;
+  delete(provider: string): Promise<boolean>;
+}
+
+function keyBackend(bridge: KagamiBridge | null, client: DaemonClient): KeyBackend {
+  if (bridge) return { list: () => bridge.keysList(), set: (p, k) => bridge.keysSet(p, k), delete: (p) => bridge.keysDelete(p) };
+  return {
+    list: () => client.get<ProviderKeyInfo[]>('/admin/provider-keys'),
+    set: (provider, key) => client.post<ProviderKeyInfo>('/admin/provider-keys', { provider, key }),
+    delete: async (provider) => (await client.del<{ deleted: boolean }>(`/admin/provider-keys/${encodeURIComponent(provider)}`)).deleted,
+  };
+}
+
+type Note = { ok: boolean; text: string };
 
 export function KeysView(): React.JSX.Element {
   const { bridge, client } = useServices();
   const { t } = useI18n();
   const status = useAdminResource<DaemonStatusInfo>('/admin/status');
-  const daemonKeys = useAdminResource<ProviderKeyInfo[]>('/admin/provider-keys');
+  const [backend] = useState(() => keyBackend(bridge, client));
   const [keys, setKeys] = useState<ProviderKeyInfo[]>([]);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
-  const [results, setResults] = useState<Record<string, { ok: boolean; text: string }>>({});
+  const [notes, setNotes] = useState<Record<string, Note>>({});
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
-    if (bridge) bridge.keysList().then(setKeys, (e: Error) => setError(e.message));
-  }, [bridge]);
+    backend.list().then(setKeys, (e: Error) => setError(e.message));
+  }, [backend]);
   useEffect(refresh, [refresh]);
-  const known = bridge ? keys : (daemonKeys.data ?? []);
+  const note = (provider: string, value: Note): void => setNotes((n) => ({ ...n, [provider]: value }));
 
-  const providers = [...new Set([...(status.data?.providers ?? []).map((p) => p.id), ...known.map((k) => k.provider)])].sort();
+  const providers = [...new Set([...(status.data?.providers ?? []).map((p) => p.id), ...keys.map((k) => k.provider)])].sort();
 
   const save = async (provider: string): Promise<void> => {
-    const key = drafts[provider];
-    if (!bridge || !key) return;
+    // Pasted keys often carry a newline or spaces around them; a key itself has none.
+    const key = (drafts[provider] ?? '').trim();
+    if (!key) return;
     setError(null);
     try {
-      await bridge.keysSet(provider, key);
+      await backend.set(provider, key);
       setDrafts((d) => ({ ...d, [provider]: '' }));
+      note(provider, { ok: true, text: t('keys.saved') });
       refresh();
     } catch (e) {
-      setError((e as Error).message);
+      note(provider, { ok: false, text: (e as Error).message });
     }
   };
   const remove = async (provider: string): Promise<void> => {
-    if (!bridge || !window.confirm(t('keys.confirmDelete'))) return;
-    await bridge.keysDelete(provider).catch((e: Error) => setError(e.message));
-    refresh();
+    if (!window.confirm(t('keys.confirmDelete'))) return;
+    try {
+      await backend.delete(provider);
+      note(provider, { ok: true, text: t('keys.deleted') });
+      refresh();
+    } catch (e) {
+      note(provider, { ok: false, text: (e as Error).message });
+    }
   };
   const test = async (provider: string): Promise<void> => {
+    note(provider, { ok: true, text: t('keys.testing') });
     try {
-      const r = await client.post<KeyTestResult>(`/admin/provider-keys/${encodeURIComponent(provider)}/test`);
-      setResults((s) => ({ ...s, [provider]: { ok: r.ok, text: r.ok ? `${t('keys.testOk')} (${r.latency_ms ?? '?'} ms)` : `${t('keys.testFail')}: ${r.message ?? r.status}` } }));
+      const r = await client.post<ProviderKeyTest>(`/admin/provider-keys/${encodeURIComponent(provider)}/test`);
+      const text = r.ok ? `${t('keys.testOk')} (${r.model ?? '?'}, ${r.latency_ms ?? '?'} ms)` : `${t('keys.testFail')}: ${r.message ?? r.status ?? ''}`;
+      note(provider, { ok: r.ok && r.hint === null, text: r.hint ? `${text}. ${r.hint}` : text });
     } catch (e) {
-      setResults((s) => ({ ...s, [provider]: { ok: false, text: `${t('keys.testFail')}: ${(e as Error).message}` } }));
+      note(provider, { ok: false, text: `${t('keys.testFail')}: ${(e as Error).message}` });
     }
   };
 
@@ -57,9 +89,9 @@ export function KeysView(): React.JSX.Element {
       <div className="card">
         <h2>{t('keys.title')}</h2>
         <p className="dim small">{t('keys.help')}</p>
-        {!bridge ? <p className="notice">{t('keys.desktopOnly')}</p> : null}
+        <p className="dim small">{bridge ? t('keys.viaDesktop') : t('keys.viaDaemon')}</p>
         {error ? <p className="error">{error}</p> : null}
-        <table className="grid">
+        <table className="grid" data-testid="keys-table">
           <thead>
             <tr>
               <th>{t('keys.provider')}</th>
@@ -71,16 +103,18 @@ export function KeysView(): React.JSX.Element {
           </thead>
           <tbody>
             {providers.map((provider) => {
-              const info = known.find((k) => k.provider === provider);
-              const result = results[provider];
+              const info = keys.find((k) => k.provider === provider);
+              const result = notes[provider];
               return (
-                <tr key={provider}>
+                <tr key={provider} data-provider={provider}>
                   <td className="mono">{provider}</td>
                   <td>{info ? <span className="status ok">✓</span> : <span className="dim">{t('keys.notSet')}</span>}</td>
-                  <td className="mono">{info?.fingerprint ?? '—'}</td>
+                  <td className="mono" data-testid="fingerprint">
+                    {info?.fingerprint ?? '—'}
+                  </td>
                   <td className="mono">{info ? `…${info.last4}` : '—'}</td>
-                  <td className="actions">
-                    {bridge ? (
+                  <td>
+                    <div className="actions">
                       <form
                         onSubmit={(e) => {
                           e.preventDefault();
@@ -92,10 +126,11 @@ export function KeysView(): React.JSX.Element {
                           autoComplete="off"
                           spellCheck={false}
                           placeholder={t('keys.newKey')}
+                          aria-label={`${t('keys.newKey')} ${provider}`}
                           value={drafts[provider] ?? ''}
                           onChange={(e) => setDrafts((d) => ({ ...d, [provider]: e.target.value }))}
                         />
-                        <button type="submit" disabled={!drafts[provider]}>
+                        <button type="submit" disabled={!drafts[provider]?.trim()}>
                           {info ? t('keys.replace') : t('keys.add')}
                         </button>
                         {info ? (
@@ -104,11 +139,15 @@ export function KeysView(): React.JSX.Element {
                           </button>
                         ) : null}
                       </form>
+                      <button type="button" onClick={() => void test(provider)}>
+                        {t('keys.test')}
+                      </button>
+                    </div>
+                    {result ? (
+                      <p className={`key-note small ${result.ok ? 'ok-text' : 'warn'}`} data-testid="key-note">
+                        {result.text}
+                      </p>
                     ) : null}
-                    <button type="button" onClick={() => void test(provider)}>
-                      {t('keys.test')}
-                    </button>
-                    {result ? <span className={result.ok ? 'ok-text' : 'warn'}>{result.text}</span> : null}
                   </td>
                 </tr>
               );

@@ -2,6 +2,7 @@
 // client through the gateway to the mock-upstream, and Debian's Chromium reading the page.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret } from '../../daemon/secrets/keychain.js';
 import { ensureUiBuild, openBrowser, startGateway, uiTestsUnavailable, type Browser, type Gateway } from './harness.js';
 
 const unavailable = uiTestsUnavailable();
@@ -12,6 +13,16 @@ interface CanvasLike {
   width: number;
   height: number;
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
+/** Why the keychain part cannot run here (null when it can): a Secret Service must be reachable. */
+function keychainUnavailable(): string | null {
+  try {
+    readKeychainSecret('kagami-test-probe');
+    return null;
+  } catch (error) {
+    return error instanceof KeychainUnavailableError ? error.message : String(error);
+  }
 }
 
 const CHAT_MODEL = 'kagami-sim-chat';
@@ -195,6 +206,55 @@ describe.skipIf(unavailable !== null)(`Kagami UI in Chromium against the real da
     for (const raw of [email, 'jane.doe', '415-555-0132', '555-0132']) {
       expect(await page.content(), raw).not.toContain(raw);
       expect(csv, raw).not.toContain(raw);
+    }
+  });
+
+  it('adds, tests, replaces and deletes a provider key in the OS keychain, showing only fingerprint and last 4', async (ctx) => {
+    const noKeychain = keychainUnavailable();
+    if (noKeychain && process.env.CI) throw new Error(`CI must provide a Secret Service (dbus-run-session + gnome-keyring): ${noKeychain}`);
+    if (noKeychain) ctx.skip(`no Secret Service reachable (${noKeychain}); run under dbus-run-session with an unlocked gnome-keyring`);
+    const provider = 'kagami-simulator';
+    const account = `provider:${provider}`;
+    const first = 'sk-e2e-first-0123456789abcdefWXYZ';
+    const second = '  sk-e2e-second-9876543210fedcbaQRST\n';
+    try {
+      await signIn();
+      const { page } = browser;
+      await page.locator('a[data-view="keys"]').click();
+      const row = page.locator(`tr[data-provider="${provider}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain('Not set');
+
+      await row.getByLabel(`API key ${provider}`).fill(first);
+      await row.getByRole('button', { name: 'Save key' }).click();
+      await row.getByText('…WXYZ').waitFor();
+      expect(readKeychainSecret(account)).toBe(first);
+      const firstFingerprint = await row.getByTestId('fingerprint').textContent();
+      expect(firstFingerprint).toMatch(/^[0-9a-f]{12}$/);
+      expect(await row.getByLabel(`API key ${provider}`).inputValue()).toBe('');
+
+      // The simulator needs no key; the daemon calls it and says the config does not use the stored one.
+      await row.getByRole('button', { name: 'Test' }).click();
+      await row.getByTestId('key-note').and(page.getByText(/Key works/)).waitFor();
+      expect(await row.getByTestId('key-note').textContent()).toContain(`api_key: { keychain: "${account}" }`);
+      await browser.screenshot('keys');
+
+      // Replacing trims what was pasted around the key.
+      await row.getByLabel(`API key ${provider}`).fill(second);
+      await row.getByRole('button', { name: 'Replace' }).click();
+      await row.getByText('…QRST').waitFor();
+      expect(readKeychainSecret(account)).toBe(second.trim());
+      expect(await row.getByTestId('fingerprint').textContent()).not.toBe(firstFingerprint);
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await row.getByText('Not set').waitFor();
+      expect(readKeychainSecret(account)).toBeNull();
+
+      for (const key of [first, second.trim()]) expect(await page.content()).not.toContain(key.slice(0, -4));
+      expect(browser.errors).toEqual([]);
+    } finally {
+      if (!noKeychain) deleteKeychainSecret(account);
     }
   });
 });

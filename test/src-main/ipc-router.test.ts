@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderKeyInfo } from '../../shared/ipc.js';
+import type { ProviderKeyInfo } from '../../shared/schemas/provider-keys.js';
 import { createIpcRouter, IpcRejected, urlIsUnder, type IpcHandlers } from '../../src-main/ipc-router.js';
 
 const UI = 'http://127.0.0.1:8765/ui/';

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entry, findCredentials } from '@napi-rs/keyring';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listKeychainAccounts, readKeychainSecret } from '../../daemon/secrets/keychain.js';
 import { createProviderKeyStore, describeKey, providerAccount } from '../../src-main/provider-keys.js';
 
 function keyringUnavailable(): string | null {
@@ -60,6 +61,22 @@ describe.skipIf(unavailable !== null)(`provider keys in the OS keychain${unavail
     expect(await store.list()).toEqual([]);
     expect(new Entry(service, 'provider:openai').getPassword()).toBeNull();
     expect(await store.delete('openai')).toBe(false);
+  });
+
+  it('writes the very entry the daemon reads (service "kagami"), with the same fingerprint', async () => {
+    // The real service, under a provider id no one uses, removed again.
+    const desktop = createProviderKeyStore();
+    const provider = `test-${randomUUID().slice(0, 8)}`;
+    const key = `sk-shared-${randomUUID()}`;
+    try {
+      const info = await desktop.set(provider, key);
+      expect(readKeychainSecret(providerAccount(provider))).toBe(key);
+      const daemonView = listKeychainAccounts().find((a) => a.account === providerAccount(provider));
+      expect(daemonView).toEqual({ account: info.account, fingerprint: info.fingerprint, last4: info.last4 });
+    } finally {
+      await desktop.delete(provider);
+    }
+    expect(readKeychainSecret(providerAccount(provider))).toBeNull();
   });
 
   it('trims whitespace pasted around a key', async () => {
