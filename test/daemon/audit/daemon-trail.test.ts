@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SiemStatus } from '../../../shared/schemas/siem.js';
+import { runCli } from '../../../daemon/cli/main.js';
 import { startDaemon, type RunningDaemon } from '../../../daemon/cli/start.js';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import { openDatabase } from '../../../daemon/store/db.js';
@@ -31,13 +32,14 @@ describe('the audit trail in the running daemon', () => {
   let receiver: HttpReceiver;
   let daemon: RunningDaemon;
   let client: OpenAI;
+  let configFile: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kagami-daemon-trail-'));
     upstream = await startMockUpstream({ keepRecent: 0 });
     receiver = await HttpReceiver.start();
     receiver.handler = () => ({ status: 200 });
-    const configFile = join(dir, 'kagami.yaml');
+    configFile = join(dir, 'kagami.yaml');
     writeFileSync(
       configFile,
       [
@@ -109,6 +111,19 @@ describe('the audit trail in the running daemon', () => {
     expect(lines.filter((line) => line.event_type === 'audit.checkpoint').length).toBeGreaterThanOrEqual(2);
     // Batches honour the configured size.
     expect(Math.max(...receiver.requests.map((request) => request.body.trim().split('\n').length))).toBeLessThanOrEqual(7);
+  });
+
+  it('kagami siem status asks the running daemon', async () => {
+    let stdout = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+    try {
+      expect(await runCli(['siem', 'status', '--config', configFile, '--data-dir', join(dir, 'data'), '--url', daemon.url], '0.0.0-test')).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    expect(stdout).toMatch(/^audit trail head: seq \d+\n/);
+    expect(stdout).not.toContain('daemon not running');
+    expect(stdout).toMatch(/hook \(webhook\): up to date\n  lag 0 rows \(acknowledged up to seq \d+\), last delivered \d{4}-/);
   });
 
   it('serves Prometheus metrics of those requests behind the admin token', async () => {
