@@ -2,7 +2,9 @@
 // TGI / Ollama boxes, where a dead server should be skipped before a user waits on it). Each
 // probe is a GET of the provider's base URL + path with the connection's auth headers; a
 // failed probe marks the endpoint down (its requests are skipped, so an on-prem-only request
-// fails closed at once) and counts as a breaker failure; a good probe marks it up again.
+// fails closed at once) and counts as a breaker failure; a good probe marks it up again but
+// leaves an open breaker to its own cool-down and probe request (a server answering GET
+// /models may still fail chats). Probes are scheduled on an injectable timer.
 import { request } from 'undici';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { BreakerRegistry } from './circuit-breaker.js';
@@ -38,6 +40,16 @@ export interface HealthMonitorDeps {
   readonly now?: () => number;
   /** Set false in tests to drive probes with checkAll() only. */
   readonly timers?: boolean;
+  /** Calls `probe` every `ms`; returns a stop function. Default: an unref'd setInterval. */
+  readonly schedule?: (probe: () => void, ms: number) => () => void;
+  /** Each probe's result (logging an endpoint going down, tests). */
+  readonly onStatus?: (status: HealthStatus) => void;
+}
+
+function scheduleWithInterval(probe: () => void, ms: number): () => void {
+  const timer = setInterval(probe, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 interface Checked {
@@ -50,7 +62,8 @@ interface Checked {
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const now = deps.now ?? Date.now;
   let checked = new Map<string, Checked>();
-  let timers: NodeJS.Timeout[] = [];
+  const schedule = deps.schedule ?? scheduleWithInterval;
+  let stops: (() => void)[] = [];
 
   async function probe(entry: Checked): Promise<void> {
     let error: string | null = null;
@@ -67,10 +80,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     } catch (cause) {
       error = (cause as Error).message;
     }
-    const breaker = deps.breakers.get(entry.endpoint);
-    if (error === null) breaker.recordSuccess();
-    else breaker.recordFailure();
+    if (error !== null) deps.breakers.get(entry.endpoint).recordFailure();
     entry.status = { endpoint: entry.endpoint, up: error === null, checkedAt: now(), lastError: error };
+    deps.onStatus?.(entry.status);
   }
 
   return {
@@ -80,8 +92,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       await Promise.all([...checked.values()].map(probe));
     },
     watch(policy) {
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
+      for (const stop of stops) stop();
+      stops = [];
       const next = new Map<string, Checked>();
       for (const endpoint of Object.values(policy?.endpoints ?? {})) {
         if (endpoint.healthCheck === null) continue;
@@ -96,17 +108,15 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         };
         next.set(endpoint.name, entry);
         if (deps.timers !== false) {
-          const timer = setInterval(() => void probe(entry), endpoint.healthCheck.intervalMs);
-          timer.unref();
-          timers.push(timer);
+          stops.push(schedule(() => void probe(entry), endpoint.healthCheck.intervalMs));
           void probe(entry);
         }
       }
       checked = next;
     },
     close() {
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
+      for (const stop of stops) stop();
+      stops = [];
     },
   };
 }
