@@ -1,17 +1,21 @@
 // The policy stage: which rule the request matches and where it may go. It reads the live
 // policy once, classifies the request (data classes), evaluates the rules (first match wins),
-// applies the rule's deny / allowed models / max_tokens cap, and puts the ordered candidate
-// targets in ctx.candidates for forwardUpstream. With no policy loaded it does nothing and
-// selectRoute resolves the model alias from the config.
+// applies the rule's deny / allowed models / max_tokens cap and the policy's redaction actions
+// (redactPrompt applies them), and puts the ordered candidate targets in ctx.candidates for
+// forwardUpstream. With no policy loaded it does nothing and selectRoute resolves the model
+// alias from the config.
 //
 // The on-prem guard fails closed: a request that carries an on_prem_only data class (or
 // matched an on_prem_only rule) only ever gets on-prem candidates, and when they all fail the
 // client gets 503 upstream_unavailable naming the policy; never a cloud fallback.
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
+import { ENTITY_TYPES, type EntityType, type RedactionAction } from '../../shared/schemas/redaction.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { setDecision } from '../policy/decision.js';
 import { decideRoute, matchRule, type RouteDecision } from '../policy/evaluate.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { buildRequestFacts } from '../policy/request-facts.js';
+import { setRedactionActions } from '../redaction/scanner.js';
 import type { RoutingAnnotation } from '../routing/attempt-policy.js';
 import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
@@ -116,6 +120,8 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
     annotation.candidates = decision.report;
     annotation.dropped = decision.dropped;
     if (rule.action.maxTokens !== null) capMaxTokens(ctx, rule.action.maxTokens);
+    const redactionActions = teamRedactionActions(policy);
+    if (redactionActions !== null) setRedactionActions(ctx, redactionActions);
     ctx.candidates = decision.candidates.slice();
     setDecision(ctx, {
       policy,
@@ -173,6 +179,28 @@ async function* recordOutcomeAfter(events: AsyncIterable<JsonObject>, record: ()
   } finally {
     record();
   }
+}
+
+const redactionActionsByPolicy = new WeakMap<CompiledPolicy, Partial<Record<EntityType, RedactionAction>> | null>();
+
+/**
+ * The policy's `redaction:` actions (per entity type, and `default_action` for the types it
+ * does not list), which replace the config's for requests under this policy: the team decides
+ * what leaves the machine. Computed once per policy.
+ */
+function teamRedactionActions(policy: CompiledPolicy): Partial<Record<EntityType, RedactionAction>> | null {
+  let actions = redactionActionsByPolicy.get(policy);
+  if (actions === undefined) {
+    const spec = policy.document.redaction;
+    const out: Partial<Record<EntityType, RedactionAction>> = {};
+    for (const type of ENTITY_TYPES) {
+      const action = spec?.entities?.[type]?.action ?? spec?.default_action;
+      if (action !== undefined) out[type] = action;
+    }
+    actions = Object.keys(out).length > 0 ? out : null;
+    redactionActionsByPolicy.set(policy, actions);
+  }
+  return actions;
 }
 
 /** Caps max_tokens / max_completion_tokens at the rule's limit, setting it when absent. */

@@ -265,3 +265,38 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect((await chat(alice)).endpoint).toBe('mini');
   });
 });
+
+describe("the policy's redaction actions", () => {
+  const redactionPolicy = `version: 1
+endpoints:
+  mini: { provider: cloud, model: gpt-mini }
+redaction:
+  default_action: mask
+  entities:
+    CREDIT_CARD: { action: block }
+default: { route_to: mini }
+`;
+  let team: PolicyDaemon;
+
+  beforeAll(async () => {
+    team = await startPolicyDaemon({ policy: redactionPolicy, keys: { dev: { tenant: 'acme', user: 'dev' } }, cloud: { echo: true } });
+  });
+
+  afterAll(async () => {
+    await team?.close();
+  });
+
+  it('replace the config actions: the e-mail is masked (config default: pseudonymize) before it leaves', async () => {
+    const { data } = await chat(team.client('dev'), { messages: [{ role: 'user', content: 'Write to jane.doe@example.com now.' }] });
+    expect(data.choices[0]?.message.content).toBe('Write to [EMAIL] now.');
+    expect(JSON.stringify(team.cloud.stats.recent)).not.toContain('jane.doe');
+  });
+
+  it('block: a card number refuses the request and nothing is sent', async () => {
+    const before = team.cloud.stats.requests;
+    const error = await chat(team.client('dev'), { messages: [{ role: 'user', content: 'Charge 4111 1111 1111 1111 please.' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('pii_blocked');
+    expect(team.cloud.stats.requests).toBe(before);
+  });
+});
