@@ -12,13 +12,13 @@ import type { SqliteDatabase } from '../store/db.js';
 import type { AuditConfig } from '../../shared/schemas/audit.js';
 import type { Config } from '../../shared/schemas/config.js';
 import type { RequestEvent } from '../../shared/schemas/events.js';
-import type { SiemConfig, SiemStatus } from '../../shared/schemas/siem.js';
+import type { SiemConfig, SiemStatus, SinkConfig } from '../../shared/schemas/siem.js';
 import { CHANNELS } from '../events/channels.js';
 import { describeSecretRef, readSecret } from '../secrets/read-secret.js';
 import { createCursorStore } from '../siem/cursor-store.js';
 import { createOutbox, realClock, type Outbox } from '../siem/outbox.js';
 import { createSink } from '../siem/sinks.js';
-import type { SinkDeps } from '../siem/sink.js';
+import type { SiemSink, SinkDeps } from '../siem/sink.js';
 import { KAGAMI_VERSION } from '../version.js';
 import { createAuditQueryStore, type AuditQueryStore } from './audit-query-store.js';
 import { createAuditStore } from './audit-store.js';
@@ -63,6 +63,15 @@ export interface KeySnapshot {
   readonly revokedAt: number | null;
 }
 
+/** A sink from its config; a missing secret or file stops the start, naming the sink. */
+function createConfiguredSink(config: SinkConfig, index: number, deps: SinkDeps): SiemSink {
+  try {
+    return createSink(config, deps);
+  } catch (error) {
+    throw new Error(`siem.sinks[${index}] (${config.id}): ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
   const { db, log } = options;
   const audit = options.config.audit ?? DEFAULT_AUDIT_CONFIG;
@@ -72,6 +81,20 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
   const writer = createAuditWriter(db, { store });
   const query = createAuditQueryStore(db);
   const cursors = createCursorStore(db);
+
+  const sinkDeps: SinkDeps = {
+    readSecret(ref) {
+      const value = readSecret(ref);
+      if (value === null) throw new Error(`${describeSecretRef(ref)} is not set`);
+      return value;
+    },
+    readFile: (path) => readFileSync(path, 'utf8'),
+    hostname: hostname(),
+    version: KAGAMI_VERSION,
+    sleep: realClock.sleep,
+  };
+  // Sinks first: a sink that cannot be built (secret unset, CA file missing) stops the start before anything runs.
+  const sinks = siem.sinks.map((sinkConfig, index) => ({ sink: createConfiguredSink(sinkConfig, index, sinkDeps), batchSize: sinkConfig.batch_size ?? siem.batch_size }));
 
   const key = loadCheckpointKey({ dataDir, create: true, ...(options.keychain ? { keychain: options.keychain } : {}) })!;
   if (key.source === 'file') log(`kagami: no OS keychain reachable: the audit checkpoint key is kept in ${join(dataDir, 'audit-checkpoint.key')} (mode 0600)`);
@@ -83,21 +106,10 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
     everyMs: audit.checkpoint_every_s * 1000,
   });
 
-  const sinkDeps: SinkDeps = {
-    readSecret(ref) {
-      const value = readSecret(ref);
-      if (value === null) throw new Error(`siem: ${describeSecretRef(ref)} is not set`);
-      return value;
-    },
-    readFile: (path) => readFileSync(path, 'utf8'),
-    hostname: hostname(),
-    version: KAGAMI_VERSION,
-    sleep: realClock.sleep,
-  };
   const outbox = createOutbox({
     store,
     cursors,
-    sinks: siem.sinks.map((sinkConfig) => ({ sink: createSink(sinkConfig, sinkDeps), batchSize: sinkConfig.batch_size ?? siem.batch_size })),
+    sinks,
     headSeq: () => writer.head().seq,
     maxBackoffMs: siem.max_backoff_s * 1000,
     timeoutMs: siem.timeout_s * 1000,

@@ -70,4 +70,17 @@ describe('startAuditTrail', () => {
       ['budget.exceeded', 'acme', 'alice', 'trace-b4'],
     ]);
   });
+
+  it('refuses to start with a sink it cannot build, naming the sink', () => {
+    const other = openTrailDb();
+    try {
+      expect(() => startAuditTrail({
+        config: { data_dir: other.dir, siem: { sinks: [{ type: 'splunk_hec', id: 'splunk', url: 'https://127.0.0.1:8088', token: { env: 'KAGAMI_TEST_UNSET_HEC_TOKEN' } }], batch_size: 10, max_backoff_s: 1, timeout_s: 1 } },
+        db: other.db,
+        log: () => {},
+      })).toThrow('siem.sinks[0] (splunk): environment variable KAGAMI_TEST_UNSET_HEC_TOKEN is not set');
+    } finally {
+      other.remove();
+    }
+  });
 });
