@@ -55,6 +55,7 @@ export interface PolicyAnnotation {
     skipped: RoutingAnnotation['skipped'];
     breakerStates: RoutingAnnotation['breakerStates'];
     fallbacksTried: string[];
+    backoffMs?: number[];
     retryBudgetExhausted?: boolean;
     costUsd: number | null;
     limits?: LimitsAnnotation;
@@ -165,6 +166,7 @@ function recordOutcome(ctx: RequestContext, annotation: PolicyAnnotation): void 
     skipped: routing?.skipped ?? [],
     breakerStates: routing?.breakerStates ?? {},
     fallbacksTried: route?.fallbacksTried ?? [],
+    ...(routing?.backoffMs !== undefined ? { backoffMs: routing.backoffMs } : {}),
     ...(routing?.retryBudgetExhausted === true ? { retryBudgetExhausted: true } : {}),
     costUsd: ctx.costUsd ?? null,
     ...(ctx.annotations.limits !== undefined ? { limits: ctx.annotations.limits as LimitsAnnotation } : {}),
