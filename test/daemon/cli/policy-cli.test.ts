@@ -226,6 +226,38 @@ describe('kagami policy explain', () => {
     ]);
   });
 
+  it('with --config resolves $requested from the config models, and treats on_prem as the config says', async () => {
+    const policy = file(
+      'policy.yaml',
+      POLICY.replace('default:\n  route_to: big\n  fallback: [mini]', 'default:\n  route_to: $requested\n  fallback: [mini]'),
+    );
+    const config = file(
+      'kagami.yaml',
+      `data_dir: ${join(dir, 'data')}
+providers:
+  - { id: openai, type: openai, base_url: "http://127.0.0.1:9/v1" }
+  - { id: onprem, type: vllm, base_url: "http://127.0.0.1:9/v1" }
+models:
+  - { name: house-model, provider: openai, model: gpt-4.1, price: { input_per_1m: 2, output_per_1m: 8 } }
+`,
+    );
+    const plain = file('plain.json', JSON.stringify({ body: { model: 'house-model', messages: [] } }));
+    expect(await kagami('policy', 'explain', policy, '--request', plain, '--config', config, '--json')).toBe(0);
+    let explanation = JSON.parse(out) as Explanation;
+    if (explanation.outcome.kind !== 'routed') throw new Error('expected a route');
+    expect(explanation.outcome.candidates.map((c) => [c.endpoint, c.provider, c.model])).toEqual([
+      ['house-model', 'openai', 'gpt-4.1'],
+      ['mini', 'openai', 'gpt-4o-mini'],
+    ]);
+
+    // The config does not mark "onprem" on_prem: PII has nowhere to go and is refused.
+    out = '';
+    const pii = file('pii.json', JSON.stringify({ body: { model: 'house-model', messages: [{ role: 'user', content: 'call me at jane.doe@example.com' }] } }));
+    expect(await kagami('policy', 'explain', policy, '--request', pii, '--config', config, '--json')).toBe(0);
+    explanation = JSON.parse(out) as Explanation;
+    expect(explanation.outcome).toMatchObject({ kind: 'refused', status: 503, code: 'upstream_unavailable' });
+  });
+
   it('refuses a request file that is not a request, naming the field', async () => {
     const policy = file('policy.yaml', POLICY);
     const request = file('req.json', JSON.stringify({ tenant: 5, body: { messages: [] } }));

@@ -156,6 +156,12 @@ models:
     expect(out).toMatch(/acme\s+big\s+7 → 0\s+\$0\.\d+ → \$0\.000000 \(-100\.0%\)/);
     expect(out).toMatch(/acme\s+local\s+0 → 1\s+\$0\.000000 → \$0\.000000\s+- → 50 ms/);
     expect(out).toContain('Rules matched: acme-cheap 6, pii-on-prem 1, default 3');
+
+    // --since limits the replay to recent traffic.
+    expect(await kagami('simulate', '--policy', policy, '--from', dataDir, '--since', '2h', '--json')).toBe(0);
+    expect((JSON.parse(out) as SimulationReport).requests).toBe(10);
+    expect(await kagami('simulate', '--policy', policy, '--from', dataDir, '--since', '2999-01-01T00:00:00Z', '--json')).toBe(0);
+    expect((JSON.parse(out) as SimulationReport).requests).toBe(0);
   });
 });
 
@@ -208,5 +214,7 @@ default:
     expect(err).toMatch(new RegExp(`${traffic.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: .*model`));
     expect(await kagami('simulate', '--policy', policy)).toBe(2);
     expect(err).toContain('give exactly one of --from or --traffic');
+    expect(await kagami('simulate', '--policy', policy, '--traffic', traffic, '--since', '1d')).toBe(2);
+    expect(err).toContain('--since applies to --from');
   });
 });
