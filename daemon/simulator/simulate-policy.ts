@@ -56,6 +56,7 @@ export interface ReportRow {
 
 export interface SimulationReport {
   readonly requests: number;
+  /** Time span of the records that carry a time (null when none does). */
   readonly from: number | null;
   readonly to: number | null;
   /** Per tenant: one row per endpoint (actual or simulated), then the tenant's total. */
@@ -127,8 +128,10 @@ export function simulatePolicy(records: readonly TrafficRecord[], options: Simul
 
   for (const record of records) {
     const at = typeof record.ts === 'number' ? record.ts : record.ts !== undefined ? Date.parse(record.ts) : options.now;
-    from = from === null ? at : Math.min(from, at);
-    to = to === null ? at : Math.max(to, at);
+    if (record.ts !== undefined) {
+      from = from === null ? at : Math.min(from, at);
+      to = to === null ? at : Math.max(to, at);
+    }
     const tenant = record.tenant ?? '';
     const prompt = record.prompt_tokens;
     const completion = record.completion_tokens ?? 0;
