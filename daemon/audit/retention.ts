@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as turn } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import type { AuditStore } from './audit-store.js';
 import { parseEntry } from './audit-store.js';
@@ -15,6 +16,7 @@ import type { AuditWriter } from './audit-writer.js';
 
 const DAY_MS = 86_400_000;
 const READ_BATCH = 2000;
+const PRUNE_SLICE = 5000;
 
 export interface RetentionOptions {
   readonly store: AuditStore;
@@ -25,6 +27,8 @@ export interface RetentionOptions {
   /** Directory for archives, or null to delete without archiving. */
   readonly archiveDir: string | null;
   readonly now?: () => number;
+  /** Rows (by seq) deleted per transaction (default 5000). */
+  readonly sliceRows?: number;
 }
 
 export interface RetentionResult {
@@ -50,14 +54,26 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
 
   let archive: string | null = null;
   if (options.archiveDir !== null) archive = await writeArchive(store, options.archiveDir, from, upTo);
-  const result = store.prune(upTo, now);
-  if (result === null) return { deleted: 0, upTo: null, archive, heldBy: null };
+  // In slices, each its own transaction that moves the anchor, with a turn of the event loop
+  // between them: deleting a year of rows must not stall requests for seconds.
+  const sliceRows = options.sliceRows ?? PRUNE_SLICE;
+  let deleted = 0;
+  let anchor: { seq: number; hash: string } | null = null;
+  for (let sliceEnd = Math.min(upTo, from + sliceRows); ; sliceEnd = Math.min(upTo, sliceEnd + sliceRows)) {
+    const slice = store.prune(sliceEnd, now);
+    if (slice === null) break;
+    deleted += slice.deleted;
+    anchor = slice.anchor;
+    if (sliceEnd >= upTo) break;
+    await turn();
+  }
+  if (anchor === null) return { deleted: 0, upTo: null, archive, heldBy: null };
   await options.writer.appendAdminEvent({
     type: 'audit.pruned',
     actor: 'daemon',
-    details: { up_to_seq: result.anchor.seq, anchor_hash: result.anchor.hash, deleted: result.deleted, archive, keep_days: keepDays },
+    details: { up_to_seq: anchor.seq, anchor_hash: anchor.hash, deleted, archive, keep_days: keepDays },
   });
-  return { deleted: result.deleted, upTo: result.anchor.seq, archive, heldBy: acknowledged !== null && acknowledged < oldEnough ? 'siem-not-acknowledged' : null };
+  return { deleted, upTo: anchor.seq, archive, heldBy: acknowledged !== null && acknowledged < oldEnough ? 'siem-not-acknowledged' : null };
 }
 
 /** Writes rows (after, upTo] as gzip NDJSON, atomically (temp file + rename). */

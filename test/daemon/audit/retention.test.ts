@@ -63,6 +63,14 @@ describe('runRetention', () => {
     expect(JSON.parse(pruned.details)).toMatchObject({ up_to_seq: 6, deleted: 6 });
   });
 
+  it('deletes in slices of its own transactions and ends with the same anchor', async () => {
+    const store = createAuditStore(trail.db);
+    const result = await runRetention({ store, writer, acknowledgedSeq: () => 10, keepDays: 30, archiveDir: null, now: () => NOW, sliceRows: 4 });
+    expect(result).toMatchObject({ deleted: 6, upTo: 6, archive: null });
+    expect(store.anchor()).toMatchObject({ seq: 6 });
+    expect(verifyTrail(store, noKey)).toMatchObject({ ok: true, first: 7 });
+  });
+
   it('still catches tampering right after the anchor', async () => {
     await retention(10, false);
     trail.db.prepare('DELETE FROM audit_requests WHERE seq = 7').run();
