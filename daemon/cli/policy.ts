@@ -188,10 +188,8 @@ function formatExplanation(file: string, policy: CompiledPolicy, withConfig: boo
   if (o.onPremReason !== null) lines.push(`On-prem only: ${o.onPremReason}`);
   lines.push('Candidates (in order):');
   o.candidates.forEach((c, i) => {
-    const scored =
-      c.score === undefined
-        ? ''
-        : ` score=${c.score} cost=$${(c.costUsd ?? 0).toFixed(6)} latency=${c.latencyMs === null || c.latencyMs === undefined ? 'unknown' : `${Math.round(c.latencyMs)} ms`}${c.withinSlo === false ? ' (over SLO)' : ''}`;
+    const latency = c.latencyMs === null || c.latencyMs === undefined ? 'unknown' : `${Math.round(c.latencyMs)} ms`;
+    const scored = `${c.score === undefined ? '' : ` score=${c.score}`} cost=$${(c.costUsd ?? 0).toFixed(6)} latency=${latency}${c.withinSlo === false ? ' (over SLO)' : ''}`;
     lines.push(`  ${i + 1}. ${c.endpoint} → ${c.provider}/${c.model}${c.onPrem ? ' [on-prem]' : ''} breaker=${c.breaker}${scored}`);
   });
   for (const d of o.dropped) lines.push(`  dropped ${d.endpoint}: ${d.reason}`);

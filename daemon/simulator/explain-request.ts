@@ -11,7 +11,7 @@ import { decideRoute, explainRules, matchRule, type CandidateReport, type RuleEx
 import { buildRequestFacts } from '../policy/request-facts.js';
 import { createTargetResolver, type RoutingConfig } from '../policy/target-resolver.js';
 import { BreakerRegistry } from '../routing/circuit-breaker.js';
-import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
+import { costUsd, estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import { createReplayContext, policyOnlyRoutingConfig, recordedLatency } from './replay-context.js';
 
 export interface ExplainDeps {
@@ -105,7 +105,13 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
     outcome = {
       kind: 'routed',
       chosen: decision.candidates[0]?.endpoint ?? '',
-      candidates: decision.report,
+      // Rules without a strategy are not scored; the expected cost and latency still help.
+      candidates: decision.report.map((c) => {
+        if (c.costUsd !== undefined) return c;
+        const target = decision.candidates.find((t) => t.endpoint === c.endpoint);
+        const latencyMs = latency.snapshot(c.endpoint).ewmaMs ?? target?.latencyHintMs ?? null;
+        return { ...c, costUsd: costUsd(target?.price ?? null, tokens.prompt, tokens.completion), latencyMs };
+      }),
       attempts: decision.candidates.map((c) => c.endpoint),
       dropped: decision.dropped,
       onPremReason: decision.onPremReason,

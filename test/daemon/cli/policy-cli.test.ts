@@ -207,6 +207,8 @@ describe('kagami policy explain', () => {
     const bare = file('bare.json', JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
     expect(await kagami('policy', 'explain', policy, '--request', bare)).toBe(0);
     expect(out).toContain('default: MATCH');
+    // Not scored (no strategy), but the expected cost and latency are shown: 7 prompt + 256 expected completion tokens.
+    expect(out).toContain(`1. big → openai/gpt-4o breaker=closed cost=$${((7 * 2.5 + 256 * 10) / 1e6).toFixed(6)} latency=600 ms`);
     expect(out).toContain('Chosen endpoint: big');
 
     out = '';
