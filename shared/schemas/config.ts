@@ -11,22 +11,13 @@
 import Type from 'typebox';
 import { PolicyConfig } from './policy-config.js';
 import { RedactionConfig } from './redaction.js';
+import { AuditConfig } from './audit.js';
+import { SiemConfig } from './siem.js';
+import { TelemetryConfig } from './telemetry.js';
 
-/** Where a secret comes from: an environment variable, or the OS keychain (service "kagami"). */
-export type SecretRef = { readonly env: string } | { readonly keychain: string };
-// Validated as one object with exactly one of the two keys (clearer errors than a union);
-// typed as the union, so code reading a ref narrows with `'env' in ref`.
-export const SecretRef = Type.Unsafe<SecretRef>(
-  Type.Object(
-    {
-      env: Type.Optional(
-        Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', errorMessage: 'must be an environment variable name (letters, digits, _)' }),
-      ),
-      keychain: Type.Optional(Type.String({ minLength: 1, description: 'keychain account (service "kagami")' })),
-    },
-    { additionalProperties: false, minProperties: 1, maxProperties: 1, errorMessage: 'must be { env: NAME } or { keychain: ACCOUNT }' },
-  ),
-);
+// SecretRef lives in its own file so area blocks (siem.ts, …) can use it without an import cycle.
+import { SecretRef } from './secret-ref.js';
+export { SecretRef };
 
 export const Listen = Type.Object(
   {
@@ -127,6 +118,9 @@ export const ConfigFile = Type.Object(
     // (then refresh the editor schema: KAGAMI_UPDATE_SCHEMAS=1 npx vitest run test/daemon/config/json-schema.test.ts)
     policy: Type.Optional(PolicyConfig),
     redaction: Type.Optional(RedactionConfig),
+    audit: Type.Optional(AuditConfig),
+    siem: Type.Optional(SiemConfig),
+    telemetry: Type.Optional(TelemetryConfig),
   },
   { additionalProperties: false },
 );

@@ -2,7 +2,7 @@
 // GET /admin/siem/status and `kagami siem status`. Each sink type has its own object; adding a
 // sink type is its schema here plus its module in daemon/siem/ and one line in its registry.
 import Type from 'typebox';
-import { SecretRef } from './config.js';
+import { SecretRef } from './secret-ref.js';
 
 const SinkId = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', maxLength: 64, description: 'names the sink in status and its cursor' });
 const HttpsUrl = Type.String({ format: 'uri', pattern: '^https?://' });
@@ -128,7 +128,7 @@ export const SiemConfig = Type.Object(
     sinks: Type.Array(SinkConfig, { default: [] }),
     /** Default records per delivery. */
     batch_size: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
-    /** Retry backoff: exponential from 1 s with full jitter, capped here. */
+    /** Retry backoff: exponential from 1 s (half fixed, half random: "equal jitter"), capped here. */
     max_backoff_s: Type.Integer({ minimum: 1, default: 300 }),
     /** Per-delivery timeout. */
     timeout_s: Type.Integer({ minimum: 1, default: 30 }),
