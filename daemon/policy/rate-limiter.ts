@@ -77,33 +77,34 @@ export class RateLimiter {
     }
     let retryAfterMs = 0;
     let refusedBy: string | null = null;
-    for (const check of checks) {
+    const levels = checks.map((check) => {
       const level = this.level(check.key, check.capacity, now);
-      const perMs = check.capacity / 60_000;
-      const reading: LimitReading = {
-        limit: check.capacity,
-        remaining: Math.max(0, Math.floor(level - (check.kind === 'requests' ? 1 : check.need))),
-        resetMs: Math.ceil((check.capacity - level) / perMs),
-      };
-      if (check.kind === 'requests') requests = tighter(requests, reading);
-      else tokens = tighter(tokens, reading);
       if (level < check.need) {
-        const wait = Math.ceil((check.need - level) / perMs);
+        const wait = Math.ceil(((check.need - level) * 60_000) / check.capacity);
         if (wait > retryAfterMs) {
           retryAfterMs = wait;
           refusedBy = check.label;
         }
       }
-    }
-    if (refusedBy !== null) {
-      return { allowed: false, retryAfterMs, requests, tokens, refusedBy, reservations: [] };
-    }
+      return level;
+    });
+    const allowed = refusedBy === null;
     const reservations: { key: string; tokens: number }[] = [];
-    for (const check of checks) {
-      const bucket = this.buckets.get(check.key) as Bucket;
-      bucket.tokens -= check.need;
+    checks.forEach((check, i) => {
+      // What the client sees is the bucket after this request (unchanged when refused).
+      const after = (levels[i] ?? 0) - (allowed ? check.need : 0);
+      const reading: LimitReading = {
+        limit: check.capacity,
+        remaining: Math.max(0, Math.floor(after)),
+        resetMs: Math.ceil(((check.capacity - after) * 60_000) / check.capacity),
+      };
+      if (check.kind === 'requests') requests = tighter(requests, reading);
+      else tokens = tighter(tokens, reading);
+      if (!allowed) return;
+      (this.buckets.get(check.key) as Bucket).tokens = after;
       if (check.kind === 'tokens') reservations.push({ key: check.key, tokens: check.need });
-    }
+    });
+    if (!allowed) return { allowed: false, retryAfterMs, requests, tokens, refusedBy, reservations: [] };
     this.prune();
     return { allowed: true, retryAfterMs: 0, requests, tokens, refusedBy: null, reservations };
   }

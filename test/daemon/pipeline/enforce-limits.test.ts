@@ -57,12 +57,15 @@ describe('rate limits', () => {
   it('counts requests per tenant across its users, refuses like OpenAI, and refills with time', async () => {
     gw = await startPolicyDaemon({ policy: limitsPolicy, keys: { a: { tenant: 'rpm', user: 'a' }, b: { tenant: 'rpm', user: 'b' } } });
     const remaining: (string | null)[] = [];
+    const reset: (string | null)[] = [];
     for (const key of ['a', 'b', 'a']) {
       const headers = await chat(gw.client(key));
       expect(headers.get('x-ratelimit-limit-requests')).toBe('3');
       remaining.push(headers.get('x-ratelimit-remaining-requests'));
+      reset.push(headers.get('x-ratelimit-reset-requests'));
     }
     expect(remaining).toEqual(['2', '1', '0']);
+    expect(reset).toEqual(['20s', '40s', '1m0s']); // until the bucket is full again
 
     const error = await refusal(chat(gw.client('b')));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -116,6 +119,8 @@ describe('rate limits', () => {
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.message).toMatch(/^429 Rate limit reached for tenant "tpm" on tokens per min \(TPM\): Limit 300, Requested \d+ \(policy limits\[3\]\)\. Please try again in \d+s\.$/);
     expect(error.headers?.get('x-ratelimit-limit-tokens')).toBe('300');
+    // Nothing was taken by the refusal: left is what the two (identical) answers did not use.
+    expect(Number(error.headers?.get('x-ratelimit-remaining-tokens'))).toBe(300 - 2 * used);
     expect(Number(error.headers?.get('retry-after'))).toBeGreaterThan(0);
   });
 
