@@ -1,0 +1,177 @@
+// English/global redaction cost (issue 4):
+// - ASCII-only 1 KB prompt: what the redactPrompt stage adds on the request path: the PII scan
+//   (every registered detector) + applying the actions to a copy of the body. Two prompts of
+//   real sentences (test/eval/datasets/en-presidio-synth.jsonl): one with its PII, one with the
+//   PII values cut out. Target: p50 ≤ 0.1 ms.
+// - Streams: the answer-side redactor over real token-sized chunks (the o200k tokenizer's pieces
+//   of the same sentences): CPU per chunk, characters held back after each chunk (what the
+//   client does not have yet), and the added time-to-first-token: a stream whose chunks arrive
+//   every INTERVAL_MS through the real stage, first visible text with redaction on vs off.
+import fs from 'node:fs';
+import path from 'node:path';
+import { encode, decode } from 'gpt-tokenizer/encoding/o200k_base';
+import type { JsonObject, Outcome, RequestContext } from '../daemon/pipeline/context.js';
+import { createRedactPrompt } from '../daemon/pipeline/redact-prompt.js';
+import { createRedactionEngine } from '../daemon/redaction/engine.js';
+import { PseudonymTable } from '../daemon/redaction/pseudonyms.js';
+import { redactRequest } from '../daemon/redaction/redact-request.js';
+import { createResponseRedaction } from '../daemon/redaction/redact-response.js';
+import { createPiiScanner } from '../daemon/redaction/scanner.js';
+import { resolveRedactionSettings } from '../daemon/redaction/settings.js';
+
+const TARGET_P50_MS = 0.1;
+const ITERATIONS = 20_000;
+const INTERVAL_MS = 20; // 50 tokens/s, a typical streaming rate
+const STREAMS = 40;
+
+interface EvalRecord {
+  text: string;
+  spans: { start: number; end: number }[];
+}
+
+function records(): EvalRecord[] {
+  const file = path.join(import.meta.dirname, '..', 'test', 'eval', 'datasets', 'en-presidio-synth.jsonl');
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as EvalRecord)
+    .filter((record) => /^[\x20-\x7e\n]*$/.test(record.text));
+}
+
+/** Whole sentences joined while they fit in 1,024 characters, padded with plain prose to exactly 1,024. */
+function prompt1k(texts: readonly string[]): string {
+  let out = '';
+  for (const text of texts) {
+    if (out.length + text.length + 1 > 1024) continue;
+    out += (out === '' ? '' : ' ') + text.replace(/\s+/g, ' ');
+  }
+  return (out + ' ' + 'The meeting is moved to the afternoon. '.repeat(30)).slice(0, 1024);
+}
+
+function withoutPii(record: EvalRecord): string {
+  let text = record.text;
+  for (const span of [...record.spans].sort((a, b) => b.start - a.start)) text = text.slice(0, span.start) + text.slice(span.end);
+  return text;
+}
+
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
+
+function contextFor(body: JsonObject): RequestContext {
+  return {
+    traceId: 'bench',
+    request: { op: 'chat', body: { model: 'm', ...body } },
+    dataClasses: new Set<string>(),
+    annotations: {},
+  } as unknown as RequestContext;
+}
+
+async function measurePrompt(label: string, text: string): Promise<void> {
+  const settings = resolveRedactionSettings(undefined);
+  const scanner = createPiiScanner({ engine: createRedactionEngine({ settings, japanese: null }) });
+  const body = { model: 'm', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: text }] };
+  const times: number[] = [];
+  let findings = 0;
+  for (let i = 0; i < ITERATIONS + 2_000; i++) {
+    const start = performance.now();
+    // A fresh context per request: the scan is memoised per request, as in the pipeline.
+    const scan = await scanner.scan(contextFor(body));
+    const result = redactRequest(body, scan, (type) => settings.actions[type], new PseudonymTable());
+    const elapsed = performance.now() - start;
+    if (i >= 2_000) times.push(elapsed);
+    findings = result.findings.length;
+  }
+  times.sort((a, b) => a - b);
+  const p50 = quantile(times, 0.5);
+  console.log(
+    `${label.padEnd(34)} ${String(text.length).padStart(5)} chars, ${String(findings).padStart(2)} findings: p50 ${us(p50)}  p90 ${us(quantile(times, 0.9))}  p99 ${us(quantile(times, 0.99))}  ${p50 <= TARGET_P50_MS ? 'OK' : 'ABOVE TARGET'} (≤ ${us(TARGET_P50_MS)})`,
+  );
+}
+
+/** A chat.completion.chunk stream of `pieces`, each after `interval` ms (0: all at once). */
+async function* upstreamChunks(pieces: readonly string[], interval: number, sent: number[]): AsyncIterable<JsonObject> {
+  for (const [i, piece] of pieces.entries()) {
+    if (interval > 0) await new Promise((resolve) => setTimeout(resolve, interval));
+    sent.push(performance.now());
+    yield { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: i === pieces.length - 1 ? 'stop' : null }] };
+  }
+}
+
+function tokenPieces(text: string): string[] {
+  return encode(text).map((token) => decode([token]));
+}
+
+/** CPU per chunk and characters held back, all chunks at once (no waiting). */
+async function measureStreamCost(answers: readonly string[]): Promise<void> {
+  const engine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese: null });
+  const perChunk: number[] = [];
+  let heldSum = 0;
+  let maxHeld = 0;
+  let chunks = 0;
+  let chars = 0;
+  for (const answer of answers) {
+    const pieces = tokenPieces(answer);
+    const response = createResponseRedaction({ engine, pseudonyms: new PseudonymTable(), scan: true, responseActionFor: () => 'mask', onFinding: () => {} });
+    let last = performance.now();
+    for await (const _chunk of response.redactStream(upstreamChunks(pieces, 0, []))) {
+      const now = performance.now();
+      perChunk.push(now - last);
+      last = now;
+    }
+    // Characters held after each chunk (the client does not have them yet).
+    const { max, mean } = response.holdStats();
+    maxHeld = Math.max(maxHeld, max);
+    heldSum += mean * pieces.length;
+    chunks += pieces.length;
+    chars += answer.length;
+  }
+  perChunk.sort((a, b) => a - b);
+  console.log(`stream redaction over ${answers.length} answers (${chars} chars, ${chunks} token chunks, ${(chars / chunks).toFixed(1)} chars/chunk):`);
+  console.log(`  CPU per chunk: p50 ${us(quantile(perChunk, 0.5))}  p99 ${us(quantile(perChunk, 0.99))}`);
+  console.log(`  characters held back after a chunk: mean ${(heldSum / chunks).toFixed(1)}, max ${maxHeld}`);
+}
+
+/** Time from the first upstream chunk to the first visible text at the client, through the stage. */
+async function firstTextDelay(pieces: readonly string[], enabled: boolean): Promise<number> {
+  const stage = createRedactPrompt({ config: { redaction: { enabled, scan_responses: true, allow_values: [], japanese: false } }, japaneseAnalyzer: null });
+  const sent: number[] = [];
+  const outcome: Outcome = await stage(contextFor({ messages: [{ role: 'user', content: 'hi' }], stream: true }), async () => ({
+    kind: 'stream',
+    status: 200,
+    events: upstreamChunks(pieces, INTERVAL_MS, sent),
+  }));
+  if (outcome.kind !== 'stream') throw new Error('expected a stream');
+  let delay = NaN;
+  for await (const chunk of outcome.events) {
+    const content = (chunk.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '';
+    if (content !== '' && Number.isNaN(delay)) delay = performance.now() - (sent[0] ?? 0);
+  }
+  return delay;
+}
+
+async function measureTimeToFirstToken(answers: readonly string[]): Promise<void> {
+  const on: number[] = [];
+  const off: number[] = [];
+  for (const answer of answers.slice(0, STREAMS)) {
+    const pieces = tokenPieces(answer).slice(0, 12);
+    off.push(await firstTextDelay(pieces, false));
+    on.push(await firstTextDelay(pieces, true));
+  }
+  on.sort((a, b) => a - b);
+  off.sort((a, b) => a - b);
+  const added = quantile(on, 0.5) - quantile(off, 0.5);
+  console.log(`time to first visible text, chunks every ${INTERVAL_MS} ms (${STREAMS} streams):`);
+  console.log(`  redaction off: p50 ${quantile(off, 0.5).toFixed(2)} ms   on: p50 ${quantile(on, 0.5).toFixed(2)} ms, p90 ${quantile(on, 0.9).toFixed(2)} ms   added p50 ${added.toFixed(2)} ms`);
+}
+
+export async function run(): Promise<void> {
+  const all = records();
+  const texts = all.map((record) => record.text);
+  await measurePrompt('1 KB ASCII prompt, real PII', prompt1k(all.filter((record) => record.spans.length > 0).map((record) => record.text)));
+  await measurePrompt('1 KB ASCII prompt, PII removed', prompt1k(all.map(withoutPii)));
+  const answers: string[] = [];
+  for (let i = 0; i + 4 <= texts.length && answers.length < 200; i += 4) answers.push(texts.slice(i, i + 4).join(' '));
+  await measureStreamCost(answers);
+  await measureTimeToFirstToken(answers);
+}
