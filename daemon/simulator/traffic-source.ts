@@ -1,7 +1,8 @@
 // Where replayed traffic comes from: a JSON Lines file (one TrafficRecord per line, format in
 // shared/schemas/policy-tools.ts and the README), or the audit trail of a daemon's database,
-// read with the audit area's query store (read-only, oldest first, in pages). Both become the
-// same TrafficRecord list, so the simulator does not care which one it replays.
+// read with the audit area's query store (read-only, oldest first, in pages; key roles from the
+// key store in the same file). Both become the same TrafficRecord list, so the simulator does
+// not care which one it replays.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +11,7 @@ import type { AuditRow } from '../../shared/schemas/audit.js';
 import { TrafficRecord } from '../../shared/schemas/policy-tools.js';
 import { createAuditQueryStore } from '../audit/audit-query-store.js';
 import { DB_FILE_NAME } from '../store/db.js';
+import { KeyStore } from '../store/keys-store.js';
 
 const validateRecord = Compile(TrafficRecord);
 
@@ -61,6 +63,7 @@ export function readAuditTraffic(path: string, options: AuditTrafficOptions = {}
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const store = createAuditQueryStore(db);
+    const roles = keyRoles(db);
     const records: TrafficRecord[] = [];
     let cursor: number | undefined;
     for (;;) {
@@ -69,7 +72,7 @@ export function readAuditTraffic(path: string, options: AuditTrafficOptions = {}
         'asc',
       );
       for (const row of page.items) {
-        const record = trafficFromAuditRow(row);
+        const record = trafficFromAuditRow(row, row.key_id === null ? undefined : roles.get(row.key_id));
         if (record !== null) records.push(record);
       }
       if (page.next_cursor === null) return records;
@@ -85,8 +88,28 @@ const OPERATIONS: Readonly<Record<string, TrafficRecord['operation']>> = {
   'openai.completions': 'completion',
 };
 
+/**
+ * The role of each virtual key (audit rows name the key, not its role), so rules on `role`
+ * replay too. Empty when the file holds no key table (an audit trail copied elsewhere).
+ */
+function keyRoles(db: Database.Database): Map<string, string> {
+  const roles = new Map<string, string>();
+  let keys;
+  try {
+    keys = new KeyStore(db, { refreshMs: 0 });
+  } catch {
+    return roles;
+  }
+  try {
+    for (const key of keys.list()) if (key.role !== null) roles.set(key.id, key.role);
+  } finally {
+    keys.close();
+  }
+  return roles;
+}
+
 /** One audit row as traffic: who, what model, how many tokens, which data, what it cost. */
-export function trafficFromAuditRow(row: AuditRow): TrafficRecord | null {
+export function trafficFromAuditRow(row: AuditRow, role?: string): TrafficRecord | null {
   if (row.tenant === null || row.requested_model === null) return null;
   const decision = row.decision as { dataClasses?: unknown } | null;
   const dataClasses = Array.isArray(decision?.dataClasses) ? decision.dataClasses.filter((c): c is string => typeof c === 'string') : [];
@@ -97,6 +120,7 @@ export function trafficFromAuditRow(row: AuditRow): TrafficRecord | null {
     ts: row.ts,
     tenant: row.tenant,
     ...(row.user !== null ? { user: row.user } : {}),
+    ...(role !== undefined ? { role } : {}),
     ...(row.key_id !== null ? { key_id: row.key_id } : {}),
     ...(operation !== undefined ? { operation } : {}),
     model: row.requested_model,

@@ -72,7 +72,7 @@ rules:
     when: { data_class: pii-restricted }
     route_to: local
   - name: acme-cheap
-    when: { tenant: acme }
+    when: { tenant: acme, role: intern }
     route_to: mini
     fallback: [big]
 default:
@@ -96,7 +96,7 @@ models:
     // Keys for two tenants, made before the daemon starts (it loads them at start).
     const db = openDatabase(dataDir);
     const store = new KeyStore(db);
-    const acmeKey = store.create({ tenant: 'acme', user: 'ana' }).key;
+    const acmeKey = store.create({ tenant: 'acme', user: 'ana', role: 'intern' }).key; // roles come from the key store
     const globexKey = store.create({ tenant: 'globex', user: 'gus' }).key;
     store.close();
     db.close();
