@@ -13,21 +13,41 @@ export interface DaemonStatusInfo {
   models?: Array<{ name: string; provider?: string; model?: string }>;
 }
 
-/** GET /admin/routing/breakers (policy). */
-export interface BreakerState {
+/** GET /admin/routing/breakers (policy): the live routing state of each endpoint. */
+export interface RoutingEndpoint {
   endpoint: string;
-  provider?: string | null;
-  state: 'closed' | 'open' | 'half_open' | string;
-  failures?: number;
-  opened_at?: number | null;
+  on_prem: boolean;
+  breaker: {
+    state: 'closed' | 'open' | 'half_open';
+    consecutiveFailures: number;
+    failureRatio: number;
+    openedAt: number | null;
+    /** When an open breaker lets its probe through. */
+    retryAt: number | null;
+    opens: number;
+  };
+  /** What routing measured (the latency the cost/latency strategies rank by). */
+  latency: { samples: number; ewmaMs: number | null; p50Ms: number | null; p95Ms: number | null };
+  /** Active health check, when the policy configures one for the endpoint. */
+  health: { up: boolean; checkedAt: number | null; lastError: string | null } | null;
+}
+export interface RoutingState {
+  endpoints: RoutingEndpoint[];
+  retry_budget: { requests: number; retries: number } | null;
 }
 
-/** GET /admin/budgets (policy). */
-export interface BudgetState {
-  scope: string;
-  key: string;
-  period: 'daily' | 'monthly' | string;
-  limit_usd: number;
-  spent_usd: number;
-  soft_ratio?: number;
+/** GET /admin/budgets (policy): spend of each tenant/key this day and month against its caps. */
+export interface BudgetStatus {
+  scope: 'tenant' | 'key';
+  subject: string;
+  dailySpendUsd: number;
+  monthlySpendUsd: number;
+  requestsToday: number;
+  dailyCapUsd: number | null;
+  monthlyCapUsd: number | null;
+  /** Share of a cap at which the daemon warns (and may downgrade). */
+  softRatio: number | null;
+}
+export interface BudgetsResponse {
+  budgets: BudgetStatus[];
 }

@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 import type { CostStats } from '../../shared/schemas/audit.js';
-import type { BudgetState } from '../admin-api-types.js';
+import type { BudgetsResponse, BudgetStatus } from '../admin-api-types.js';
 import { useAdminResource, useLiveVersion, useServices } from '../app-context.js';
 import { BarList } from '../components/bar-list.js';
 import { formatInt, formatPct, formatUsd } from '../format.js';
@@ -25,8 +25,12 @@ export function CostView(): React.JSX.Element {
   const [period, setPeriod] = useState<Period>('today');
   const [range] = useState(() => ({ today: periodRange('today'), month: periodRange('month') }));
   const cost = useAdminResource<CostStats>('/admin/stats/cost', range[period], 10_000);
-  const budgets = useAdminResource<BudgetState[] | { budgets: BudgetState[] }>('/admin/budgets', {}, 10_000);
-  const budgetList = Array.isArray(budgets.data) ? budgets.data : (budgets.data?.budgets ?? []);
+  const budgets = useAdminResource<BudgetsResponse>('/admin/budgets', {}, 10_000);
+  // One line per cap: a subject with a daily and a monthly cap shows both.
+  const budgetLines = (budgets.data?.budgets ?? []).flatMap((b: BudgetStatus) => [
+    ...(b.dailyCapUsd !== null ? [{ b, period: t('cost.daily'), spent: b.dailySpendUsd, cap: b.dailyCapUsd }] : []),
+    ...(b.monthlyCapUsd !== null ? [{ b, period: t('cost.monthly'), spent: b.monthlySpendUsd, cap: b.monthlyCapUsd }] : []),
+  ]);
   const bars = (rows: Array<{ key: string | null; cost_usd: number; requests: number }>) =>
     rows.map((r) => ({ key: r.key ?? '—', label: r.key ?? '—', value: r.cost_usd, detail: `${formatInt(r.requests)} req` }));
 
@@ -70,27 +74,29 @@ export function CostView(): React.JSX.Element {
         <h2>{t('cost.budgets')}</h2>
         {budgets.unavailable ? (
           <Unavailable path="/admin/budgets" />
-        ) : budgetList.length === 0 ? (
-          <p className="empty">{t('common.none')}</p>
+        ) : budgetLines.length === 0 ? (
+          <p className="empty">{t('cost.noBudgets')}</p>
         ) : (
-          <table className="grid">
+          <table className="grid" data-testid="budgets-table">
             <thead>
               <tr>
                 <th>{t('col.budget')}</th>
+                <th>{t('cost.period')}</th>
                 <th className="num">{t('col.spend')}</th>
-                <th className="num">{t('col.budget')}</th>
+                <th className="num">{t('cost.cap')}</th>
                 <th className="wide">{t('col.used')}</th>
               </tr>
             </thead>
             <tbody>
-              {budgetList.map((b) => {
-                const used = b.limit_usd > 0 ? b.spent_usd / b.limit_usd : 0;
-                const level = used >= 1 ? 'err' : used >= (b.soft_ratio ?? 0.8) ? 'warn' : 'ok';
+              {budgetLines.map(({ b, period: label, spent, cap }) => {
+                const used = cap > 0 ? spent / cap : spent > 0 ? 1 : 0;
+                const level = used >= 1 ? 'err' : used >= (b.softRatio ?? 0.8) ? 'warn' : 'ok';
                 return (
-                  <tr key={`${b.scope}:${b.key}:${b.period}`}>
-                    <td className="mono">{`${b.scope} ${b.key} · ${b.period}`}</td>
-                    <td className="num mono">{formatUsd(b.spent_usd)}</td>
-                    <td className="num mono">{formatUsd(b.limit_usd)}</td>
+                  <tr key={`${b.scope}:${b.subject}:${label}`}>
+                    <td className="mono">{`${b.scope} ${b.subject}`}</td>
+                    <td>{label}</td>
+                    <td className="num mono">{formatUsd(spent)}</td>
+                    <td className="num mono">{formatUsd(cap)}</td>
                     <td>
                       <span className={`meter-bar ${level}`}>
                         <span style={{ width: `${Math.min(100, used * 100)}%` }} />

@@ -4,11 +4,11 @@
 
 import { useMemo, useState } from 'react';
 import type { LatencyStats, StatsWindow } from '../../shared/schemas/audit.js';
-import type { BreakerState } from '../admin-api-types.js';
+import type { RoutingState } from '../admin-api-types.js';
 import { useAdminResource, useClock, useServices } from '../app-context.js';
 import { BarList } from '../components/bar-list.js';
 import { LineChart, type ChartSeries } from '../components/line-chart.js';
-import { formatInt, formatMs, formatPct } from '../format.js';
+import { formatInt, formatMs, formatPct, formatTime } from '../format.js';
 import { useI18n } from '../i18n.js';
 import type { SeriesPoint } from '../live-store.js';
 import { Unavailable } from './unavailable.js';
@@ -31,8 +31,8 @@ export function LatencyView(): React.JSX.Element {
   const now = useClock(1000);
   const latency = useAdminResource<{ windows: LatencyStats[] }>('/admin/stats/latency', { window }, 5000);
   const stats = { ...latency, data: latency.data?.windows.find((w) => w.window === window) ?? null };
-  const breakers = useAdminResource<BreakerState[] | { breakers: BreakerState[] }>('/admin/routing/breakers', {}, 5000);
-  const breakerList = Array.isArray(breakers.data) ? breakers.data : (breakers.data?.breakers ?? []);
+  const routing = useAdminResource<RoutingState>('/admin/routing/breakers', {}, 5000);
+  const endpoints = routing.data?.endpoints ?? [];
 
   const overall = useMemo(() => toSeries(store.series(), true), [store, now]);
   const groups = useMemo(() => store.groups().slice(0, 8).map((g) => ({ group: g, ...toSeries(store.series(g), false) })), [store, now]);
@@ -95,7 +95,7 @@ export function LatencyView(): React.JSX.Element {
               </thead>
               <tbody>
                 {(stats.data?.groups ?? []).map((g) => {
-                  const breaker = breakerList.find((b) => b.endpoint === g.endpoint);
+                  const breaker = endpoints.find((e) => e.endpoint === g.endpoint)?.breaker;
                   return (
                     <tr key={`${g.provider}/${g.endpoint}`}>
                       <td className="mono">{g.provider ?? '—'}</td>
@@ -115,20 +115,51 @@ export function LatencyView(): React.JSX.Element {
       </div>
       <div className="card">
         <h2>{t('latency.breakers')}</h2>
-        {breakers.unavailable ? (
+        {routing.unavailable ? (
           <Unavailable path="/admin/routing/breakers" />
-        ) : breakerList.length === 0 ? (
+        ) : endpoints.length === 0 ? (
           <p className="empty">{t('common.none')}</p>
         ) : (
-          <ul className="breakers">
-            {breakerList.map((b) => (
-              <li key={b.endpoint}>
-                <span className={`breaker ${b.state}`}>{b.state}</span> <span className="mono">{b.endpoint}</span>
-                {b.failures ? <span className="dim"> · {b.failures} failures</span> : null}
-              </li>
-            ))}
-          </ul>
+          <table className="grid" data-testid="breakers-table">
+            <thead>
+              <tr>
+                <th>{t('col.endpoint')}</th>
+                <th>{t('col.breaker')}</th>
+                <th className="num">{t('latency.failures')}</th>
+                <th className="num">{t('latency.opens')}</th>
+                <th className="num">{t('latency.routingP50')}</th>
+                <th className="num">{t('latency.routingP95')}</th>
+                <th>{t('latency.health')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {endpoints.map((e) => (
+                <tr key={e.endpoint} data-endpoint={e.endpoint}>
+                  <td className="mono">
+                    {e.endpoint}
+                    {e.on_prem ? <span className="badge">on-prem</span> : null}
+                  </td>
+                  <td>
+                    <span className={`breaker ${e.breaker.state}`}>{e.breaker.state}</span>
+                    {e.breaker.state === 'open' && e.breaker.retryAt ? <span className="dim small"> {t('latency.probeAt')} {formatTime(e.breaker.retryAt)}</span> : null}
+                  </td>
+                  <td className="num mono">
+                    {formatInt(e.breaker.consecutiveFailures)} <span className="dim">({formatPct(e.breaker.failureRatio)})</span>
+                  </td>
+                  <td className="num mono">{formatInt(e.breaker.opens)}</td>
+                  <td className="num mono">{formatMs(e.latency.p50Ms)}</td>
+                  <td className="num mono">{formatMs(e.latency.p95Ms)}</td>
+                  <td>{e.health ? <span className={e.health.up ? 'ok-text' : 'warn'}>{e.health.up ? 'up' : (e.health.lastError ?? 'down')}</span> : <span className="dim">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         )}
+        {routing.data?.retry_budget ? (
+          <p className="dim small">
+            {t('latency.retries')}: {formatInt(routing.data.retry_budget.retries)} / {formatInt(routing.data.retry_budget.requests)}
+          </p>
+        ) : null}
       </div>
     </section>
   );

@@ -1,5 +1,6 @@
-// Policy: which team policy is live (version, signer, source, when), the last bundle the
-// daemon refused and why, the trusted keys, and the policy itself rendered as sentences.
+// Policy: which team policy is live (version, signer, source, when: GET /admin/policy/status),
+// the last bundle the daemon refused and why, the trusted keys, and the policy the daemon
+// enforces right now rendered as sentences (GET /admin/policy).
 
 import type { Policy, Rule, RuleAction, RuleConditions } from '../../shared/schemas/policy.js';
 import type { PolicyStatus } from '../../shared/schemas/policy-bundle.js';
@@ -71,13 +72,23 @@ function PolicyDocument({ policy }: { policy: Policy }): React.JSX.Element {
   );
 }
 
+/** GET /admin/policy (policy area): the compiled policy in force, or null without one. */
+interface ActivePolicy {
+  policy: { file: string | null; version: number | string | null; sha256: string; document: Policy } | null;
+}
+
+/** The team-policy status, plus what the daemon adds about its source. */
+type TeamPolicyStatus = PolicyStatus & { source_error?: string | null; signed?: boolean };
+
 export function PolicyView(): React.JSX.Element {
   const { t } = useI18n();
-  const status = useAdminResource<PolicyStatus & { policy?: Policy | null }>('/admin/policy/status', {}, 5000);
+  const status = useAdminResource<TeamPolicyStatus>('/admin/policy/status', {}, 5000);
+  const active = useAdminResource<ActivePolicy>('/admin/policy', {}, 5000);
   if (status.unavailable) return <section className="view"><Unavailable path="/admin/policy/status" /></section>;
   if (status.error) return <section className="view"><p className="error">{status.error}</p></section>;
   if (!status.data) return <section className="view"><p className="dim">{t('common.loading')}</p></section>;
-  const { applied, last_refused: refused, trusted_keys: keys, policy } = status.data;
+  const { applied, last_refused: refused, trusted_keys: keys, source, source_error: sourceError } = status.data;
+  const policy = active.data?.policy ?? null;
   return (
     <section className="view">
       <div className="columns-2">
@@ -103,8 +114,16 @@ export function PolicyView(): React.JSX.Element {
               <dd className="mono small selectable">{applied.policy_sha256}</dd>
             </dl>
           ) : (
-            <p className="dim">{t('policy.none')}</p>
+            <p className="dim" data-testid="policy-none">
+              {policy ? t('policy.localOnly') : t('policy.none')}
+            </p>
           )}
+          {source ? (
+            <p className="small">
+              <span className="dim">{t('policy.source')}:</span> <span className="mono">{source}</span>
+            </p>
+          ) : null}
+          {sourceError ? <p className="warn small">{sourceError}</p> : null}
         </div>
         <div className={`card ${refused ? 'alert' : ''}`}>
           <h2>{t('policy.refused')}</h2>
@@ -140,8 +159,14 @@ export function PolicyView(): React.JSX.Element {
         </div>
       </div>
       {policy ? (
-        <div className="card">
-          <PolicyDocument policy={policy} />
+        <div className="card" data-testid="policy-document">
+          <h2>
+            {t('policy.inForce')}{' '}
+            <span className="dim mono small">
+              {policy.file ?? ''} {policy.version !== null ? `v${policy.version}` : ''} · {policy.sha256.slice(0, 12)}
+            </span>
+          </h2>
+          <PolicyDocument policy={policy.document} />
         </div>
       ) : null}
     </section>

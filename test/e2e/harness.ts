@@ -3,7 +3,7 @@
 // with the daemon's first virtual key, and Debian's Chromium driven by playwright-core with a
 // fresh profile. Screenshots go to test-results/e2e/ (gitignored): look at them.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +47,18 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(): Promise<Gateway> {
+/**
+ * The daemon on embedded defaults (its in-process simulator), or on a config file written
+ * from `configYaml` into the test's own folder (which it may use for policies and bundles).
+ */
+export async function startGateway(options: { configYaml?: (dir: string) => string } = {}): Promise<Gateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kagami-e2e-'));
-  const daemon = await startDaemon({ configFile: null, overrides: { port: 0, data_dir: dataDir } });
+  let configFile: string | null = null;
+  if (options.configYaml) {
+    configFile = join(dataDir, 'kagami.yaml');
+    writeFileSync(configFile, options.configYaml(dataDir));
+  }
+  const daemon = await startDaemon({ configFile, overrides: { port: 0, data_dir: join(dataDir, 'data') } });
   if (!daemon.firstKey) throw new Error('a fresh data dir must yield a first virtual key');
   return {
     daemon,

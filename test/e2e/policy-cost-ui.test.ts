@@ -1,0 +1,116 @@
+// The admin's and the reviewer's views end to end: a daemon started from a config file with
+// a signed team policy (one bundle from the trusted team key, one from a stranger that must be
+// refused), real traffic from the official openai client through the mock-upstream, and
+// Chromium reading the Policy, Cost and Latency views.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../../daemon/mock-upstream/server.js';
+import { signBundle } from '../../daemon/policy/bundle/bundle.js';
+import { generateSigningKey, loadPrivateKey } from '../../daemon/policy/bundle/signing-key.js';
+import { ensureUiBuild, openBrowser, startGateway, uiTestsUnavailable, type Browser, type Gateway } from './harness.js';
+
+const unavailable = uiTestsUnavailable();
+if (unavailable && process.env.CI) throw new Error(`UI tests need Chromium in CI: ${unavailable}`);
+
+const team = generateSigningKey();
+const teamKey = loadPrivateKey(team.privateKeyPem);
+const stranger = loadPrivateKey(generateSigningKey().privateKeyPem);
+
+/** Everything goes to one endpoint; the tenant has a small daily budget so its use shows. */
+const POLICY = `version: 7
+description: Team routing for the e2e test
+endpoints:
+  sim-chat: { provider: alpha, model: kagami-sim-chat, price: { input_per_1m: 1000, output_per_1m: 2000 } }
+rules:
+  - name: local-tenant-to-sim
+    when: { tenant: local }
+    route_to: sim-chat
+default:
+  route_to: sim-chat
+budgets:
+  - { per: tenant, daily_usd: 2, monthly_usd: 100, soft_ratio: 0.8 }
+`;
+
+describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a signed team policy${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  let upstream: MockUpstream;
+  let gateway: Gateway;
+  let browser: Browser;
+
+  beforeAll(ensureUiBuild, 120_000);
+  beforeEach(async () => {
+    upstream = await startMockUpstream({ latencyMs: 2 });
+    gateway = await startGateway({
+      configYaml: (dir) => {
+        const bundles = join(dir, 'bundles');
+        mkdirSync(bundles);
+        const sign = (signer: typeof teamKey, version: number) =>
+          JSON.stringify(signBundle({ policyText: POLICY.replace('version: 7', `version: ${version}`), version, privateKey: signer.key, keyId: signer.keyId }));
+        writeFileSync(join(bundles, 'team-v7.json'), sign(teamKey, 7));
+        writeFileSync(join(bundles, 'forged-v8.json'), sign(stranger, 8));
+        return [
+          'providers:',
+          `  - { id: alpha, type: openai, base_url: "${upstream.url}" }`,
+          'models:',
+          '  - { name: team-chat, provider: alpha, model: kagami-sim-chat, capabilities: { chat: true }, price: { input_per_1m: 1000, output_per_1m: 2000 } }',
+          'policy:',
+          '  trusted_keys:',
+          `    - { name: Security team, public_key: "${team.publicKey}" }`,
+          `  source: { dir: "${bundles}", rescan_s: 3600 }`,
+          '',
+        ].join('\n');
+      },
+    });
+    browser = await openBrowser();
+  });
+  afterEach(async () => {
+    await browser?.close();
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('shows the applied team policy, its signer and rules, and the refused bundle with the reason', async () => {
+    const { page } = browser;
+    await page.goto(gateway.uiUrl);
+    await page.locator('a[data-view="policy"]').click();
+    await page.getByTestId('policy-version').waitFor();
+    expect(await page.getByTestId('policy-version').textContent()).toBe('v7');
+    const text = (await page.locator('main, body').first().textContent()) ?? '';
+    expect(text).toContain('Security team');
+    expect(text).toContain(team.keyId);
+    expect(await page.getByTestId('refused-reason').textContent()).toMatch(/\S/);
+    expect(text).toContain(stranger.keyId);
+    const document = page.getByTestId('policy-document');
+    await document.waitFor();
+    expect(await document.textContent()).toContain('local-tenant-to-sim');
+    expect(await document.textContent()).toContain('tenant = local');
+    await browser.screenshot('policy');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shows spend per tenant, model and endpoint, budget use, and routing state per endpoint', async () => {
+    const { page } = browser;
+    for (let i = 0; i < 4; i++) await gateway.openai.chat.completions.create({ model: 'team-chat', messages: [{ role: 'user', content: `spend ${i}` }] });
+    await page.goto(gateway.uiUrl);
+    await page.locator('a[data-view="cost"]').click();
+    await expect.poll(async () => page.getByTestId('cost-total').textContent()).toMatch(/^\$0\.\d+|^\$[1-9]/);
+    const budgets = page.getByTestId('budgets-table');
+    await budgets.waitFor();
+    const daily = budgets.locator('tr', { hasText: 'Daily' });
+    expect(await daily.textContent()).toContain('tenant local');
+    expect(await daily.textContent()).toContain('$2.00');
+    expect(await daily.textContent()).toMatch(/\d+(\.\d)?%/);
+    expect(await page.locator('.view').textContent()).toContain('sim-chat');
+    await browser.screenshot('cost');
+
+    await page.locator('a[data-view="latency"]').click();
+    const row = page.getByTestId('breakers-table').locator('tr[data-endpoint="sim-chat"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('closed');
+    expect(await row.textContent()).toMatch(/\d+(\.\d)? ms/);
+    await page.locator('.segmented button', { hasText: '1h' }).click();
+    await page.locator('table.grid td', { hasText: 'alpha' }).first().waitFor();
+    await browser.screenshot('latency-routing');
+    expect(browser.errors).toEqual([]);
+  });
+});
