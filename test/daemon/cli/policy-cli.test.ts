@@ -194,6 +194,18 @@ describe('kagami policy explain', () => {
     expect(explanation.outcome.candidates.every((c) => c.onPrem)).toBe(true);
   });
 
+  it('classifies Japanese PII with the Japanese analyzer too', async () => {
+    const policy = file('policy.yaml', POLICY.replace('entities: [EMAIL, PHONE, JP_MY_NUMBER]', 'entities: [EMAIL, PHONE, JP_MY_NUMBER, JP_NAME, JP_ADDRESS]'));
+    const request = file(
+      'req.json',
+      JSON.stringify({ tenant: 'acme', body: { model: 'gpt-4o', messages: [{ role: 'user', content: '山田太郎さんの住所は東京都千代田区丸の内1-1-1です。確認してください。' }] } }),
+    );
+    expect(await kagami('policy', 'explain', policy, '--request', request, '--json')).toBe(0);
+    const explanation = JSON.parse(out) as Explanation;
+    expect(explanation.facts.entityTypes).toEqual(expect.arrayContaining(['JP_NAME', 'JP_ADDRESS']));
+    expect(explanation.outcome).toMatchObject({ kind: 'routed', chosen: 'vllm-local' });
+  }, 30_000);
+
   it('explains a refusal: deny message with status and code', async () => {
     const policy = file('policy.yaml', POLICY);
     const request = file('req.json', JSON.stringify({ tenant: 'other', role: 'contractor', body: { model: 'gpt-4o', messages: [] } }));
