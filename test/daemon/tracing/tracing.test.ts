@@ -124,7 +124,10 @@ describe('request traces exported over OTLP/HTTP JSON', () => {
 
   it('marks the auth span failed for a bad key; a 401 is not a server error', async () => {
     const client = new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey: 'sk-kagami-wrong', maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    const error = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => { throw new Error('a wrong key was accepted'); },
+      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+    );
     expect(error.status).toBe(401);
     const traceId = error.headers!.get('x-kagami-trace-id')!;
     const found = await spansOf(traceId, 2);
