@@ -53,8 +53,10 @@ function tsxEsmApiPath(from: string): string {
  */
 function startWorker(workerData: WorkerData): Worker {
   const here = import.meta.url;
-  // A worker inherits the process's flags; --input-type (a daemon started with -e) stops it.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  // None of the process's flags: inherited, --input-type (a daemon started with -e) stops the
+  // worker, and given explicitly, per-process ones (--expose-gc, V8 flags) are refused. The
+  // worker needs none: it is plain JS, or TypeScript loaded by the bootstrap below.
+  const execArgv: string[] = [];
   if (!here.endsWith('.ts')) return new Worker(new URL('./analyzer-worker.js', here), { workerData, execArgv });
   const entry = new URL('./analyzer-worker.ts', here).href;
   const tsx = pathToFileURL(tsxEsmApiPath(here)).href;

@@ -1,5 +1,7 @@
 // The worker path of the Japanese analyzer, for real: a worker thread running the TypeScript
 // worker through tsx (the compiled dist/ path is exercised by the bench and the daemon build).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createJapaneseAnalyzer, type JapaneseAnalyzerHandle } from '../../../../daemon/redaction/ja/analyzer.js';
@@ -105,6 +107,17 @@ describe('createJapaneseAnalyzer', () => {
       await analyzer.close();
       await expect(inFlight).rejects.toThrow(/closed/);
       await expect(analyzer.detect('山田太郎さん')).rejects.toThrow(/closed/);
+    });
+
+    it('starts its worker in a process run with flags a worker refuses or chokes on (-e, --expose-gc)', async () => {
+      const analyzerUrl = new URL('../../../../daemon/redaction/ja/analyzer.ts', import.meta.url).href;
+      const script = `const { createJapaneseAnalyzer } = await import(${JSON.stringify(analyzerUrl)});
+        const analyzer = createJapaneseAnalyzer();
+        const spans = await analyzer.detect('山田太郎さん');
+        await analyzer.close();
+        console.log(JSON.stringify(spans.map((span) => span.type)));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script]);
+      expect(JSON.parse(stdout)).toEqual(['JP_NAME']);
     });
 
     it('reports a dictionary that cannot be loaded as an error, not a hang', async () => {

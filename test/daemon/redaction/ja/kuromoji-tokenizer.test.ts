@@ -1,0 +1,52 @@
+// The compact dictionary loader must be a pure memory saving: the same tokens, features and
+// offsets as kuromoji's own loader, on real Japanese text and on every character class.
+import fs from 'node:fs';
+import path from 'node:path';
+import kuromoji from 'kuromoji';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  defaultDictionaryPath,
+  loadTokenizer,
+  type JapaneseToken,
+  type JapaneseTokenizer,
+} from '../../../../daemon/redaction/ja/kuromoji-tokenizer.js';
+
+const corpusFile = path.join(import.meta.dirname, '../../../eval/datasets/ja-names.jsonl');
+
+function loadStock(): Promise<kuromoji.Tokenizer<JapaneseToken>> {
+  return new Promise((resolve, reject) => {
+    kuromoji.builder({ dicPath: defaultDictionaryPath() }).build((error, tokenizer) => (error ? reject(error) : resolve(tokenizer)));
+  });
+}
+
+describe('loadTokenizer', () => {
+  let compact: JapaneseTokenizer;
+  let stock: kuromoji.Tokenizer<JapaneseToken>;
+  beforeAll(async () => {
+    compact = await loadTokenizer();
+    stock = await loadStock();
+  });
+
+  it("tokenizes real sentences exactly as kuromoji's own loader does", () => {
+    const texts = fs
+      .readFileSync(corpusFile, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 800)
+      .map((line) => (JSON.parse(line) as { text: string }).text);
+    expect(texts.length).toBe(800);
+    for (const text of texts) expect(compact.tokenize(text)).toEqual(stock.tokenize(text));
+  });
+
+  it('handles unknown words of every character class the same way', () => {
+    const text =
+      'ｱｲｳｴｵﾊﾟｿｺﾝ ＡＢＣ１２３ abc 123 😀 한국어 Ελληνικά Кириллица ℡ ①②③ 〒１００－０００１ ヴァイオリン〜〜！？ 々〆 ボゴラッド氏';
+    const tokens = compact.tokenize(text);
+    expect(tokens.map((token) => token.surface_form).join('')).toBe(text);
+    expect(tokens).toEqual(stock.tokenize(text));
+  });
+
+  it('names the folder when the dictionary cannot be loaded', async () => {
+    await expect(loadTokenizer('/nonexistent/kuromoji-dict')).rejects.toThrow(/kuromoji dictionary from \/nonexistent\/kuromoji-dict/);
+  });
+});
