@@ -19,6 +19,8 @@ import type { Metrics } from './metrics/metrics.js';
 import type { Stage } from './pipeline/context.js';
 import type { SiemStatus } from '../shared/schemas/siem.js';
 import { createOpenAiRoutes } from './api/openai/routes.js';
+import { createResponsesRoutes } from './api/openai/responses.js';
+import { createAnthropicRoutes } from './api/anthropic/routes.js';
 import type { AuditQueryStore } from './audit/audit-query-store.js';
 import { createPipeline } from './pipeline/index.js';
 import { findAdapter } from './providers/index.js';
@@ -73,6 +75,8 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   const runPipeline = createPipeline({ ...deps, upstreams });
 
   app.register(createOpenAiRoutes({ config, keyStore: deps.keyStore, runPipeline, isReady: deps.isReady }));
+  app.register(createResponsesRoutes({ runPipeline }));
+  app.register(createAnthropicRoutes({ runPipeline }));
   app.register(createAdminEventRoutes(deps));
   app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());

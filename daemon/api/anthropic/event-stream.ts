@@ -1,7 +1,7 @@
 // Writes named server-sent events (`event: <name>\ndata: <json>\n\n`), the framing of
 // Anthropic Messages streams and OpenAI Responses streams (core-http's sendSse writes the
 // chat-completions framing). A failure after the stream started is written as the surface's
-// own error event and ends the stream. Backpressure: waits for 'drain'.
+// own error event(s) and ends the stream. Backpressure: waits for 'drain'.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { GatewayError, isGatewayError } from '../../../shared/errors.js';
@@ -33,7 +33,7 @@ export async function sendNamedEvents(
   status: number,
   headers: Readonly<Record<string, string>>,
   events: AsyncIterable<NamedEvent>,
-  errorEvent: (error: GatewayError) => NamedEvent,
+  errorEvents: (error: GatewayError) => readonly NamedEvent[],
   onUnexpected: (error: unknown) => void,
 ): Promise<void> {
   reply.hijack();
@@ -57,7 +57,7 @@ export async function sendNamedEvents(
   } catch (error) {
     const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'The stream failed inside the gateway.');
     if (!isGatewayError(error)) onUnexpected(error);
-    if (!response.destroyed && failure.code !== 'client_disconnected') response.end(frame(errorEvent(failure)));
+    if (!response.destroyed && failure.code !== 'client_disconnected') response.end(errorEvents(failure).map(frame).join(''));
     else response.destroy();
   } finally {
     if (response.destroyed) await iterator.return?.();

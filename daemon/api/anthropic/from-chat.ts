@@ -98,10 +98,8 @@ export class ChunksToAnthropicEvents {
         this.ensure({ kind: 'thinking' }, out, { type: 'thinking', thinking: '', signature: '' });
         out.push(this.delta({ type: 'thinking_delta', thinking: delta.reasoning_content }));
       }
-      if (typeof delta.content === 'string' && delta.content !== '') {
-        this.ensure({ kind: 'text' }, out, { type: 'text', text: '' });
-        out.push(this.delta({ type: 'text_delta', text: delta.content }));
-      }
+      // Tool fragments first: a delta carrying both is text held back (redaction) and released
+      // with the call's last fragment, and the call's block must get its fragment before it closes.
       for (const call of delta.tool_calls ?? []) {
         const current = this.open;
         if (current?.kind !== 'tool' || current.toolIndex !== call.index) {
@@ -112,6 +110,10 @@ export class ChunksToAnthropicEvents {
         }
         const args = call.function?.arguments;
         if (typeof args === 'string' && args !== '') out.push(this.delta({ type: 'input_json_delta', partial_json: args }));
+      }
+      if (typeof delta.content === 'string' && delta.content !== '') {
+        this.ensure({ kind: 'text' }, out, { type: 'text', text: '' });
+        out.push(this.delta({ type: 'text_delta', text: delta.content }));
       }
       if (choice['finish_reason'] !== null && choice['finish_reason'] !== undefined) this.finishReason = choice['finish_reason'];
     }

@@ -46,7 +46,7 @@ export function createAnthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginA
         outcome.status,
         ctx.responseHeaders,
         toAnthropicEvents(outcome.events, request.body.model),
-        (error) => ({ event: 'error', data: toAnthropicError(error) }),
+        (error) => [{ event: 'error', data: toAnthropicError(error) }],
         (error) => request.log.error({ err: error, traceId: ctx.traceId }, 'stream failed'),
       );
       return reply;
