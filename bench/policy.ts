@@ -176,7 +176,8 @@ async function measureGatewayOverhead(): Promise<void> {
   const runtime = createPolicyRuntime({ config, db: null, policy: parsePolicy(GATEWAY_POLICY, 'bench-policy.yaml'), upstreams });
   const base = { config, keyStore, auditWriter, events: createRequestEvents(), adminToken: 'bench-admin-token-0123456789abcdef', version: 'bench', upstreams };
   const plain = buildApp(base);
-  const routed = buildApp({ ...base, policyRuntime: runtime, attemptPolicy: runtime.attemptPolicy });
+  const policyDeps = { policyRuntime: runtime, attemptPolicy: runtime.attemptPolicy };
+  const routed = buildApp({ ...base, ...policyDeps });
   await plain.listen({ host: '127.0.0.1', port: 0 });
   await routed.listen({ host: '127.0.0.1', port: 0 });
   const { key } = keyStore.create({ tenant: 'acme', user: 'bench' });

@@ -95,6 +95,8 @@ export async function startRoutedGateway(options: RoutedGatewayOptions): Promise
       clock.now += ms;
     },
   });
+  // The policy runtime reaches applyPolicy (and the admin routes) through the app's deps.
+  const policyDeps = { policyRuntime: runtime, attemptPolicy };
   const app = buildApp({
     config,
     keyStore,
@@ -103,8 +105,7 @@ export async function startRoutedGateway(options: RoutedGatewayOptions): Promise
     adminToken: 'test-admin-token-0123456789abcdef',
     version: 'test',
     upstreams,
-    policyRuntime: runtime,
-    attemptPolicy,
+    ...policyDeps,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
