@@ -88,10 +88,29 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
     expect(browser.errors).toEqual([]);
   });
 
-  it('shows spend per tenant, model and endpoint, budget use, and routing state per endpoint', async () => {
+  it('shows live requests with the routing decision, spend per tenant, model and endpoint, budget use, and routing state per endpoint', async () => {
     const { page } = browser;
-    for (let i = 0; i < 4; i++) await gateway.openai.chat.completions.create({ model: 'team-chat', messages: [{ role: 'user', content: `spend ${i}` }] });
     await page.goto(gateway.uiUrl);
+    await page.getByTestId('stream-state').and(page.locator('.open')).waitFor({ timeout: 10_000 });
+    const traces: string[] = [];
+    for (const content of ['Summarise the incident report', 'Email jane.doe@example.com the totals', 'Translate: good morning', 'Call +1 415-555-0132 tomorrow']) {
+      const { response } = await gateway.openai.chat.completions.create({ model: 'team-chat', messages: [{ role: 'user', content }] }).withResponse();
+      traces.push(response.headers.get('x-kagami-trace-id') ?? '');
+    }
+    const row = page.locator(`tr[data-trace="${traces[1]}"]`);
+    await row.waitFor({ timeout: 1000 });
+    expect(await row.textContent()).toContain('local-tenant-to-sim');
+    expect(await row.textContent()).toContain('EMAIL');
+    await row.click();
+    const drawer = page.getByTestId('drawer');
+    await drawer.waitFor();
+    const facts = (await drawer.textContent()) ?? '';
+    expect(facts).toContain('local-tenant-to-sim');
+    expect(facts).toContain('sim-chat');
+    expect(facts).not.toContain('jane.doe@example.com');
+    await browser.screenshot('live-drawer-policy');
+    await page.getByRole('button', { name: 'Close' }).click();
+
     await page.locator('a[data-view="cost"]').click();
     await expect.poll(async () => page.getByTestId('cost-total').textContent()).toMatch(/^\$0\.\d+|^\$[1-9]/);
     const budgets = page.getByTestId('budgets-table');
@@ -104,10 +123,10 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
     await browser.screenshot('cost');
 
     await page.locator('a[data-view="latency"]').click();
-    const row = page.getByTestId('breakers-table').locator('tr[data-endpoint="sim-chat"]');
-    await row.waitFor();
-    expect(await row.textContent()).toContain('closed');
-    expect(await row.textContent()).toMatch(/\d+(\.\d)? ms/);
+    const routingRow = page.getByTestId('breakers-table').locator('tr[data-endpoint="sim-chat"]');
+    await routingRow.waitFor();
+    expect(await routingRow.textContent()).toContain('closed');
+    expect(await routingRow.textContent()).toMatch(/\d+(\.\d)? ms/);
     await page.locator('.segmented button', { hasText: '1h' }).click();
     await page.locator('table.grid td', { hasText: 'alpha' }).first().waitFor();
     await browser.screenshot('latency-routing');
