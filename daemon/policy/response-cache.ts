@@ -7,6 +7,10 @@ import { createHash } from 'node:crypto';
 import type { JsonObject, Target } from '../pipeline/context.js';
 import type { CacheRow, CacheStore } from './cache-store.js';
 
+/** The in-memory front of the SQLite table: at most this many entries and body characters. */
+const MEMORY_ENTRIES = 1000;
+const MEMORY_BYTES = 32 * 1024 * 1024;
+
 /** Request fields that do not change the answer (or that the gateway sets itself). */
 const IGNORED_FIELDS = new Set(['stream', 'stream_options', 'user', 'metadata', 'store', 'service_tier']);
 
@@ -27,6 +31,7 @@ export interface ResponseCacheOptions {
 
 export class ResponseCache {
   private readonly memory = new Map<string, CacheRow>();
+  private memoryBytes = 0;
   private pending: CacheRow[] = [];
   private flushScheduled = false;
   private writes = 0;
@@ -49,11 +54,13 @@ export class ResponseCache {
   get(key: string): CachedAnswer | null {
     const now = this.now();
     let row = this.memory.get(key);
-    if (row === undefined && this.options.store !== null) {
-      row = this.options.store.get(key, now);
-      if (row !== undefined) this.remember(row);
+    if (row !== undefined && row.expires_at <= now) {
+      this.forget(key, row);
+      return null;
     }
-    if (row === undefined || row.expires_at <= now) return null;
+    if (row === undefined && this.options.store !== null) row = this.options.store.get(key, now);
+    if (row === undefined) return null;
+    this.remember(row); // most recently used: last in the map
     return { body: JSON.parse(row.body) as JsonObject, target: JSON.parse(row.target) as Target, createdAt: row.created_at };
   }
 
@@ -93,14 +100,21 @@ export class ResponseCache {
   }
 
   private remember(row: CacheRow): void {
-    this.memory.delete(row.key);
+    const known = this.memory.get(row.key);
+    if (known !== undefined) this.forget(row.key, known);
     this.memory.set(row.key, row);
+    this.memoryBytes += row.body.length;
     // Map keeps insertion order: the first key is the least recently used.
-    const limit = Math.min(this.options.maxEntries(), 1000);
-    while (this.memory.size > limit) {
-      const oldest = this.memory.keys().next().value as string;
-      this.memory.delete(oldest);
+    const limit = Math.min(this.options.maxEntries(), MEMORY_ENTRIES);
+    while (this.memory.size > limit || this.memoryBytes > MEMORY_BYTES) {
+      const oldest = this.memory.entries().next().value as [string, CacheRow];
+      this.forget(oldest[0], oldest[1]);
     }
+  }
+
+  private forget(key: string, row: CacheRow): void {
+    this.memory.delete(key);
+    this.memoryBytes -= row.body.length;
   }
 }
 

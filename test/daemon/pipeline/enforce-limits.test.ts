@@ -185,7 +185,8 @@ describe('budgets', () => {
     expect((await refusal(chat(gw.client('s2')))).code).toBe('budget_exceeded');
     expect(gw.cloud.stats.requests).toBe(upstreamCalls);
 
-    // Spend per tenant and key, and each crossing audited once.
+    // Spend per tenant and key (admin token required), and each crossing audited once.
+    expect((await fetch(`${gw.daemon.url}/admin/budgets`)).status).toBe(401);
     const budgets = (await gw.admin('/admin/budgets')) as { budgets: BudgetStatus[] };
     const tenant = budgets.budgets.find((b) => b.scope === 'tenant' && b.subject === 'spender');
     expect(tenant).toMatchObject({ dailyCapUsd: 1, monthlyCapUsd: 1.8, softRatio: 0.5 });
