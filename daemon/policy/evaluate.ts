@@ -140,7 +140,8 @@ export function decideRoute(policy: CompiledPolicy, facts: RequestFacts, rule: C
         sloMs: slo,
       },
     );
-    names = scores.map((s) => s.endpoint);
+    // Targets that cannot be resolved are not ranked; listing them gets them reported as dropped.
+    names = scores.map((s) => s.endpoint).concat(resolved.filter(([, target]) => target === null).map(([name]) => name));
   } else {
     names = action.routeTo === null ? [] : [action.routeTo];
   }
