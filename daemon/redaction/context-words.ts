@@ -17,6 +17,7 @@ export interface ContextRule {
   readonly window?: number;
 }
 
+/** Patterns are global (matchAll finds the last word); use search()/matchAll, never test(). */
 export interface CompiledContext {
   readonly positive: RegExp | null;
   readonly negative: RegExp | null;
@@ -28,9 +29,10 @@ export interface CompiledContext {
 
 function wordsPattern(words: readonly string[] | undefined): RegExp | null {
   if (words === undefined || words.length === 0) return null;
-  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[\\s_-]?'));
+  // Longest first, so a phrase ("license number") wins over its first word.
+  const escaped = [...words].sort((a, b) => b.length - a.length).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[\\s_-]?'));
   // No \b on the left for non-ASCII words would be needed; every word here is ASCII.
-  return new RegExp(`(?:^|[^a-z0-9])(?:${escaped.join('|')})(?![a-z])`, 'i');
+  return new RegExp(`(?:^|[^a-z0-9])(?:${escaped.join('|')})(?![a-z])`, 'gi');
 }
 
 export function compileContext(rule: ContextRule): CompiledContext {
@@ -44,14 +46,27 @@ export function compileContext(rule: ContextRule): CompiledContext {
   };
 }
 
-/** The candidate's score after looking at the words around [start, end). Clamped to 0..1. */
+/** Where the last match of `pattern` in `text` ends (-1 when none). */
+function lastMatchEnd(pattern: RegExp | null, text: string): number {
+  if (pattern === null) return -1;
+  let last = -1;
+  for (const match of text.matchAll(pattern)) last = match.index + match[0].length;
+  return last;
+}
+
+/**
+ * The candidate's score after looking at the words around [start, end), clamped to 0..1.
+ * Before the candidate, the nearer of a positive and a negative word decides ("license clerk …
+ * Phone: 358 0594" is a phone), a negative phrase ending where a positive word ends wins
+ * ("license number" over "number"); words after it (a quarter of the window) count as they are.
+ */
 export function scoreWithContext(text: string, start: number, end: number, base: number, context: CompiledContext): number {
   const before = text.slice(Math.max(0, start - context.window), start);
   const after = text.slice(end, Math.min(text.length, end + (context.window >> 2)));
+  const positiveBefore = lastMatchEnd(context.positive, before);
+  const negativeBefore = lastMatchEnd(context.negative, before);
   let score = base;
-  if (context.positive !== null && (context.positive.test(before) || context.positive.test(after))) score += context.boost;
-  if ((context.negative !== null && context.negative.test(before)) || (context.negativeAfter !== null && context.negativeAfter.test(after))) {
-    score -= context.penalty;
-  }
+  if (positiveBefore > negativeBefore || (context.positive !== null && after.search(context.positive) !== -1)) score += context.boost;
+  if ((negativeBefore !== -1 && negativeBefore >= positiveBefore) || (context.negativeAfter !== null && after.search(context.negativeAfter) !== -1)) score -= context.penalty;
   return score < 0 ? 0 : score > 1 ? 1 : score;
 }

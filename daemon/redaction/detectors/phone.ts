@@ -25,6 +25,9 @@ const CONTEXT = compileContext({
   negative: [
     'order', 'invoice', 'account', 'acct', 'serial', 'isbn', 'card', 'ssn', 'tracking', 'id', 'version', 'ref', 'reference',
     'iban', 'zip', 'postal', 'amount', 'total', 'license', 'licence', 'passport', 'policy',
+    // "number" alone is a phone word; these phrases name other numbers.
+    'license number', 'licence number', 'account number', 'order number', 'card number', 'serial number', 'tracking number',
+    'reference number', 'policy number', 'passport number', 'id number', 'invoice number', 'case number', 'ticket number',
   ],
   negativeAfter: ['st', 'street', 'ave', 'avenue', 'road', 'rd', 'blvd', 'lane', 'drive', 'apt', 'suite'],
   boost: 0.35,

@@ -25,6 +25,19 @@ describe('scoreWithContext', () => {
     expect(score('street 555')).toBe(0.5);
   });
 
+  it('lets the nearer of a positive and a negative word before the candidate decide', () => {
+    expect(score('order form; phone 555')).toBeCloseTo(0.8, 10);
+    expect(score('phone me about order 555')).toBeCloseTo(0.1, 10);
+  });
+
+  it('prefers a negative phrase over the positive word it ends with', () => {
+    const phrases = compileContext({ positive: ['number'], negative: ['license', 'license number'], boost: 0.3, penalty: 0.4 });
+    const at = (text: string): number => scoreWithContext(text, text.length - 3, text.length, 0.5, phrases);
+    expect(at('my number is 555')).toBeCloseTo(0.8, 10);
+    expect(at('my license number is 555')).toBeCloseTo(0.1, 10);
+    expect(at('license clerk, number: 555')).toBeCloseTo(0.8, 10);
+  });
+
   it('matches whole words only', () => {
     expect(score('headphones 555')).toBe(0.5);
     expect(score('reorder 555')).toBe(0.5);

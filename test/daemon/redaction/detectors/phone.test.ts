@@ -16,6 +16,7 @@ describeDetector(phoneDetector, {
     'reach the desk on ⟦020 7946 0958⟧.',
     'ext ⟦(415) 555-0132 x204⟧',
     'Tokyo office ⟦+81 3-1234-5678⟧', // the engine labels it JP_PHONE; the detector still finds it
+    'license clerk\n\nPhone:\n⟦358 0594⟧', // the nearer context word decides
   ],
   nearMiss: [
     'on 2024-03-15 we shipped',
@@ -31,6 +32,7 @@ describeDetector(phoneDetector, {
     'TEL 00-4348-5523', // 00 then a separator: neither international nor national
     '2437 Main St',
     'version 10.0.19045.1234',
+    "my driver's license number is 2270-66-1551", // "number" names the licence here
   ],
 });
 
