@@ -95,7 +95,7 @@ export function SettingsView(props: { lang: Lang; setLang: (l: Lang) => void; th
         ) : sinks.length === 0 ? (
           <p className="empty">{t('common.none')}</p>
         ) : (
-          <table className="grid">
+          <table className="grid" data-testid="siem-table">
             <thead>
               <tr>
                 <th>{t('settings.sink')}</th>
@@ -116,7 +116,9 @@ export function SettingsView(props: { lang: Lang; setLang: (l: Lang) => void; th
                   </td>
                   <td className={`num mono ${(s.lag ?? 0) > 0 ? 'warn' : ''}`}>{formatInt(s.lag)}</td>
                   <td>{formatDateTime(s.last_delivered_at)}</td>
-                  <td className="warn small">{s.last_error ?? ''}</td>
+                  <td className="warn small" title={s.last_error ?? undefined}>
+                    {s.last_error ?? ''}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,8 +1,11 @@
 // The admin's and the reviewer's views end to end: a daemon started from a config file with
 // a signed team policy (one bundle from the trusted team key, one from a stranger that must be
-// refused), real traffic from the official openai client through the mock-upstream, and
-// Chromium reading the Policy, Cost and Latency views.
+// refused), two SIEM webhook sinks (one receiving, one unreachable), real traffic from the
+// official openai client through the mock-upstream, and Chromium reading the Policy, Cost,
+// Latency and Settings views.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../daemon/mock-upstream/server.js';
@@ -36,10 +39,31 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
   let upstream: MockUpstream;
   let gateway: Gateway;
   let browser: Browser;
+  let receiver: Server;
+  let received = 0;
+  let deadPort: number;
+
+  /** A local HTTP server on port 0 (answering 200 to every webhook delivery). */
+  const listen = async (): Promise<Server> => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  };
 
   beforeAll(ensureUiBuild, 120_000);
   beforeEach(async () => {
     upstream = await startMockUpstream({ latencyMs: 2 });
+    receiver = await listen();
+    // A port nothing listens on: deliveries there fail with a connection error.
+    const dead = await listen();
+    deadPort = (dead.address() as AddressInfo).port;
+    await new Promise((resolve) => dead.close(resolve));
     gateway = await startGateway({
       configYaml: (dir) => {
         const bundles = join(dir, 'bundles');
@@ -57,6 +81,10 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
           '  trusted_keys:',
           `    - { name: Security team, public_key: "${team.publicKey}" }`,
           `  source: { dir: "${bundles}", rescan_s: 3600 }`,
+          'siem:',
+          '  sinks:',
+          `    - { id: soc-webhook, type: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook" }`,
+          `    - { id: backup-webhook, type: webhook, url: "http://127.0.0.1:${deadPort}/hook" }`,
           '',
         ].join('\n');
       },
@@ -67,6 +95,7 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
     await browser?.close();
     await gateway?.close();
     await upstream?.close();
+    await new Promise((resolve) => receiver.close(resolve));
   });
 
   it('shows the applied team policy, its signer and rules, and the refused bundle with the reason', async () => {
@@ -131,5 +160,26 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
     await page.locator('table.grid td', { hasText: 'alpha' }).first().waitFor();
     await browser.screenshot('latency-routing');
     expect(browser.errors).toEqual([]);
+  });
+
+  it('shows the daemon address and each SIEM sink: delivered, or failing with its error', async () => {
+    const { page } = browser;
+    await gateway.openai.chat.completions.create({ model: 'team-chat', messages: [{ role: 'user', content: 'audit me' }] });
+    await page.goto(gateway.uiUrl);
+    await page.locator('a[data-view="settings"]').click();
+    const table = page.getByTestId('siem-table');
+    const ok = table.locator('tr', { hasText: 'soc-webhook' });
+    const failing = table.locator('tr', { hasText: 'backup-webhook' });
+    // The outbox delivers on commit; the view polls every 5 s.
+    // Cells: sink, state, lag, last delivered, last error.
+    await expect.poll(() => ok.locator('td').allTextContents(), { timeout: 15_000 }).toEqual(['soc-webhook (webhook)', 'ok', '0', expect.stringMatching(/\d/), '']);
+    expect(received).toBeGreaterThan(0);
+    await expect.poll(async () => (await failing.locator('td').allTextContents())[1] ?? '', { timeout: 15_000 }).toMatch(/^retry /);
+    const cells = await failing.locator('td').allTextContents();
+    expect(Number(cells[2])).toBeGreaterThan(0);
+    expect(cells[4]).toMatch(/ECONNREFUSED|refused|connect/i);
+    const text = (await page.locator('.view').textContent()) ?? '';
+    expect(text).toContain(`${new URL(gateway.daemon.url).origin}/v1`);
+    await browser.screenshot('settings');
   });
 });
