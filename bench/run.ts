@@ -12,6 +12,7 @@ const sections: Section[] = [
   { name: 'redaction', load: () => import('./redaction.js') },
   { name: 'redaction-ja', load: () => import('./redaction-ja.js') },
   { name: 'policy', load: () => import('./policy.js') },
+  { name: 'audit', load: () => import('./audit.js') },
 ];
 
 const only = process.argv.slice(2);
