@@ -1,9 +1,10 @@
 // `kagami simulate --policy FILE (--from DB | --traffic FILE)`: what a candidate policy would
 // have done with recorded traffic, per tenant and endpoint, against what really happened.
+import type { TrafficRecord } from '../../shared/schemas/policy-tools.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { formatIssue, PolicyError } from '../policy/policy-error.js';
 import { simulatePolicy, TOTAL, type Figures, type ReportRow, type SimulationReport } from '../simulator/simulate-policy.js';
-import { readAuditTraffic, readTrafficFile, TrafficError } from '../simulator/traffic-source.js';
+import { auditTraffic, readTrafficFile, TrafficError } from '../simulator/traffic-source.js';
 import { EXIT, integerFlag, parseFlags, requireFlag, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
 import { CONFIG_FLAGS, loadConfigWithoutSecrets } from './config-flags.js';
@@ -51,13 +52,20 @@ async function run(argv: readonly string[]): Promise<number> {
     return EXIT.failed;
   }
   const config = values.config !== undefined ? loadConfigWithoutSecrets({ config: values.config }) : null;
-  let records;
-  try {
-    records = values.from !== undefined ? readAuditTraffic(values.from, since === undefined ? {} : { from: since }) : readTrafficFile(requireFlag(values.traffic, 'traffic'));
-  } catch (error) {
-    if (!(error instanceof TrafficError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return EXIT.failed;
+  let records: () => Iterable<TrafficRecord>;
+  if (values.from !== undefined) {
+    const from = values.from;
+    records = () => auditTraffic(from, since === undefined ? {} : { from: since });
+  } else {
+    let lines: TrafficRecord[];
+    try {
+      lines = readTrafficFile(requireFlag(values.traffic, 'traffic'));
+    } catch (error) {
+      if (!(error instanceof TrafficError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.failed;
+    }
+    records = () => lines;
   }
   const report = simulatePolicy(records, { policy, config, seed, now: Date.now() });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, policyFile, policy.version, values.from ?? values.traffic ?? ''));

@@ -94,7 +94,11 @@ function add(acc: Accumulator, cost: number, latency: number | null): void {
   }
 }
 
-export function simulatePolicy(records: readonly TrafficRecord[], options: SimulateOptions): SimulationReport {
+/**
+ * Replays the traffic `records()` yields (called twice: once for the recorded latencies, once
+ * to replay, so an audit trail is streamed rather than held in memory).
+ */
+export function simulatePolicy(records: () => Iterable<TrafficRecord>, options: SimulateOptions): SimulationReport {
   const { policy } = options;
   const resolveTarget = createTargetResolver(options.config ?? policyOnlyRoutingConfig(policy));
   const random = seededRandom(options.seed);
@@ -102,7 +106,7 @@ export function simulatePolicy(records: readonly TrafficRecord[], options: Simul
 
   // What each endpoint's latency really was: the median feeds ranking and the estimates.
   const observed = new Map<string, number[]>();
-  for (const r of records) {
+  for (const r of records()) {
     if (r.endpoint !== undefined && r.latency_ms !== undefined && (r.status === undefined || r.status < 400)) {
       let list = observed.get(r.endpoint);
       if (list === undefined) observed.set(r.endpoint, (list = []));
@@ -126,7 +130,9 @@ export function simulatePolicy(records: readonly TrafficRecord[], options: Simul
   let from: number | null = null;
   let to: number | null = null;
 
-  for (const record of records) {
+  let requests = 0;
+  for (const record of records()) {
+    requests += 1;
     const at = typeof record.ts === 'number' ? record.ts : record.ts !== undefined ? Date.parse(record.ts) : options.now;
     if (record.ts !== undefined) {
       from = from === null ? at : Math.min(from, at);
@@ -197,7 +203,7 @@ export function simulatePolicy(records: readonly TrafficRecord[], options: Simul
     merge(grand.simulated, totals.simulated);
   }
   return {
-    requests: records.length,
+    requests,
     from,
     to,
     rows,

@@ -55,16 +55,16 @@ export interface AuditTrafficOptions {
 }
 
 /**
- * The requests of an audit trail (a kagami.db file, or a data dir holding one), oldest first.
- * Requests that never authenticated are left out: no policy ever saw them.
+ * The requests of an audit trail (a kagami.db file, or a data dir holding one), oldest first,
+ * read a page at a time (a trail of months does not have to fit in memory). Requests that
+ * never authenticated are left out: no policy ever saw them.
  */
-export function readAuditTraffic(path: string, options: AuditTrafficOptions = {}): TrafficRecord[] {
+export function* auditTraffic(path: string, options: AuditTrafficOptions = {}): Generator<TrafficRecord> {
   const file = statSync(path).isDirectory() ? join(path, DB_FILE_NAME) : path;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const store = createAuditQueryStore(db);
     const roles = keyRoles(db);
-    const records: TrafficRecord[] = [];
     let cursor: number | undefined;
     for (;;) {
       const page = store.requests(
@@ -73,14 +73,19 @@ export function readAuditTraffic(path: string, options: AuditTrafficOptions = {}
       );
       for (const row of page.items) {
         const record = trafficFromAuditRow(row, row.key_id === null ? undefined : roles.get(row.key_id));
-        if (record !== null) records.push(record);
+        if (record !== null) yield record;
       }
-      if (page.next_cursor === null) return records;
+      if (page.next_cursor === null) return;
       cursor = page.next_cursor;
     }
   } finally {
     db.close();
   }
+}
+
+/** All of auditTraffic() at once. */
+export function readAuditTraffic(path: string, options: AuditTrafficOptions = {}): TrafficRecord[] {
+  return [...auditTraffic(path, options)];
 }
 
 const OPERATIONS: Readonly<Record<string, TrafficRecord['operation']>> = {
