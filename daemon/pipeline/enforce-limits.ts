@@ -39,7 +39,10 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     // Budgets first: a request refused for money does not use up rate-limit capacity.
     let budget;
     try {
-      budget = runtime.budgets.check(policy, subject);
+      budget = runtime.budgets.check(policy, subject, () => {
+        const first = decision.candidates[0];
+        return first === undefined ? 0 : costUsd(first.price, decision.promptTokens(), expectedCompletionTokens(ctx.request.body));
+      });
     } catch (error) {
       if (isGatewayError(error)) annotation.refusedBy = error.message;
       throw error;
@@ -49,6 +52,7 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     const admission = runtime.limiter.admit(policy, subject, () => decision.promptTokens() + expectedCompletionTokens(ctx.request.body));
     setRateLimitHeaders(ctx.responseHeaders, admission);
     if (!admission.allowed) {
+      runtime.budgets.release(budget.hold);
       annotation.refusedBy = admission.refusedBy ?? undefined;
       const retryAfterS = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
       throw new GatewayError('rate_limit_exceeded', `Rate limit reached for ${admission.refusedBy}. Please try again in ${retryAfterS}s.`, {
@@ -76,6 +80,7 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     const settle = (ok: boolean): void => {
       if (settled) return;
       settled = true;
+      runtime.budgets.release(budget.hold);
       const cacheHit = (ctx.annotations.cache as { hit?: boolean } | undefined)?.hit === true;
       let usage = ctx.usage;
       if (usage === undefined && ok && ctx.target !== undefined && !cacheHit) {

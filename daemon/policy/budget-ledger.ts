@@ -34,6 +34,15 @@ export interface BudgetSubject {
 
 export interface BudgetCheck {
   readonly warnings: readonly BudgetWarning[];
+  /** The request's expected cost, counted against its budgets while it is in flight. */
+  readonly hold: BudgetHold | null;
+}
+
+/** Spend a request in flight is expected to add; released when it ends (see release()). */
+export interface BudgetHold {
+  readonly usd: number;
+  readonly entries: readonly { inFlight: number }[];
+  released: boolean;
 }
 
 export interface BudgetStatus {
@@ -59,6 +68,8 @@ export interface BudgetLedgerOptions {
 interface Entry {
   spend: number;
   requests: number;
+  /** Expected cost of admitted requests still in flight (so concurrent requests cannot overshoot a cap). */
+  inFlight: number;
 }
 
 export class BudgetLedger {
@@ -81,26 +92,34 @@ export class BudgetLedger {
     this.onCrossing = options.onCrossing ?? (() => {});
   }
 
-  /** Refuses (throws 429 budget_exceeded) when a hard cap is reached; returns soft warnings. */
-  check(policy: CompiledPolicy, subject: BudgetSubject): BudgetCheck {
-    if (policy.budgets.length === 0) return { warnings: [] };
+  /**
+   * Refuses (throws 429 budget_exceeded) when a hard cap is reached by what was spent plus what
+   * requests in flight are expected to spend; returns soft warnings and a hold of this request's
+   * expected cost (`estimateUsd`, asked only when a budget applies) to release when it ends.
+   */
+  check(policy: CompiledPolicy, subject: BudgetSubject, estimateUsd: () => number = () => 0): BudgetCheck {
+    if (policy.budgets.length === 0) return { warnings: [], hold: null };
     const { day, month } = this.periods();
     const warnings: BudgetWarning[] = [];
+    const held: Entry[] = [];
     for (const budget of policy.budgets) {
       const id = budget.per === 'tenant' ? subject.tenant : subject.keyId;
       if (budget.matches !== null && !budget.matches(id)) continue;
       for (const [window, cap, period] of [['daily', budget.dailyUsd, day], ['monthly', budget.monthlyUsd, month]] as const) {
         if (cap === null) continue;
-        const spend = this.entry(budget.per, id, period).spend;
+        const entry = this.entry(budget.per, id, period);
+        const spend = entry.spend;
         const crossing = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap, period };
-        if (spend >= cap) {
-          this.reportOnce({ ...crossing, level: 'hard' });
+        if (spend + entry.inFlight >= cap) {
+          const inFlight = entry.inFlight > 0 ? ` + $${entry.inFlight.toFixed(4)} in flight` : '';
+          if (spend >= cap) this.reportOnce({ ...crossing, level: 'hard' });
           throw new GatewayError(
             'budget_exceeded',
-            `The ${window} budget of ${budget.per} "${id}" is used up ($${spend.toFixed(4)} of $${cap}; policy budgets[${budget.index}]).`,
+            `The ${window} budget of ${budget.per} "${id}" is used up ($${spend.toFixed(4)}${inFlight} of $${cap}; policy budgets[${budget.index}]).`,
             { headers: { 'retry-after': String(Math.ceil(this.untilPeriodEnd(window) / 1000)) } },
           );
         }
+        if (!held.includes(entry)) held.push(entry);
         if (spend >= cap * budget.softRatio) {
           const { period: _period, ...warning } = crossing;
           warnings.push(warning);
@@ -108,7 +127,17 @@ export class BudgetLedger {
         }
       }
     }
-    return { warnings };
+    if (held.length === 0) return { warnings, hold: null };
+    const usd = Math.max(0, estimateUsd());
+    for (const entry of held) entry.inFlight += usd;
+    return { warnings, hold: { usd, entries: held, released: false } };
+  }
+
+  /** Ends a hold (the request finished, failed or was refused later); idempotent. */
+  release(hold: BudgetHold | null): void {
+    if (hold === null || hold.released) return;
+    hold.released = true;
+    for (const entry of hold.entries) entry.inFlight = Math.max(0, entry.inFlight - hold.usd);
   }
 
   /** Adds a request's cost to its tenant's and key's day and month (persisted next tick). */
@@ -207,7 +236,7 @@ export class BudgetLedger {
     for (const key of this.entries.keys()) if (!periods.includes(key.split('\n')[2] ?? '')) this.entries.delete(key);
     if (this.store === null) return;
     for (const row of this.store.load(periods)) {
-      this.entries.set(`${row.scope}\n${row.subject}\n${row.period}`, { spend: row.spend_usd, requests: row.requests });
+      this.entries.set(`${row.scope}\n${row.subject}\n${row.period}`, { spend: row.spend_usd, requests: row.requests, inFlight: 0 });
     }
   }
 
@@ -215,7 +244,7 @@ export class BudgetLedger {
     const key = `${scope}\n${subject}\n${period}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { spend: 0, requests: 0 };
+      entry = { spend: 0, requests: 0, inFlight: 0 };
       this.entries.set(key, entry);
     }
     return entry;

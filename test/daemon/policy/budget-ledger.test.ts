@@ -90,6 +90,23 @@ describe('BudgetLedger', () => {
 
     const restarted = new BudgetLedger({ store: createSpendStore(db), now: () => NOW });
     expect(() => restarted.check(policy, { tenant: 'acme', keyId: 'k1' })).toThrow(/daily budget of tenant "acme" is used up \(\$1\.2000 of \$1; policy budgets\[0\]\)/);
-    expect(restarted.check(policy, { tenant: 'other', keyId: 'k2' })).toEqual({ warnings: [] });
+    expect(restarted.check(policy, { tenant: 'other', keyId: 'k2' }).warnings).toEqual([]);
+  });
+
+  it('counts requests in flight, so concurrent requests cannot overshoot a cap by more than one', () => {
+    const ledger = new BudgetLedger({ store: null, now: () => NOW });
+    const acme = { tenant: 'acme', keyId: 'k1' };
+    ledger.record(acme, 0.5);
+    const first = ledger.check(policy, acme, () => 0.3);
+    const second = ledger.check(policy, acme, () => 0.3); // 0.5 spent + 0.3 in flight < 1
+    expect(() => ledger.check(policy, acme, () => 0.3)).toThrow(/used up \(\$0\.5000 \+ \$0\.6000 in flight of \$1; policy budgets\[0\]\)/);
+    ledger.release(first.hold);
+    ledger.release(first.hold); // idempotent
+    ledger.record(acme, 0.1); // the first request really cost 0.1
+    const third = ledger.check(policy, acme, () => 0.3); // 0.6 + 0.3
+    expect(third.hold?.usd).toBe(0.3);
+    ledger.release(second.hold);
+    ledger.release(third.hold);
+    expect(ledger.check(policy, acme).hold?.usd).toBe(0);
   });
 });
