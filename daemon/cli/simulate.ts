@@ -69,8 +69,17 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const report = simulatePolicy(records, { policy, config, seed, now: Date.now() });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, policyFile, policy.version, values.from ?? values.traffic ?? ''));
+  if (values.from !== undefined) {
+    const blind = policy.rules.filter((rule) => rule.conditions.some((c) => UNRECORDED.has(c.name))).map((rule) => rule.name);
+    if (blind.length > 0) {
+      process.stderr.write(`Note: rule(s) ${blind.join(', ')} test headers, metadata or declared budgets, which the audit trail does not record: they match no replayed request.\n`);
+    }
+  }
   return EXIT.ok;
 }
+
+/** Conditions on request parts the audit trail does not keep. */
+const UNRECORDED = new Set(['headers', 'metadata', 'latency_budget_ms', 'cost_cap_per_1k']);
 
 function parseSince(value: string): number {
   const relative = /^(\d+)([dh])$/.exec(value);

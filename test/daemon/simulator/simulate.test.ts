@@ -156,6 +156,10 @@ models:
     expect(out).toMatch(/acme\s+big\s+7 → 0\s+\$0\.\d+ → \$0\.000000 \(-100\.0%\)/);
     expect(out).toMatch(/acme\s+local\s+0 → 1\s+\$0\.000000 → \$0\.000000\s+- → 50 ms/);
     expect(out).toContain('Rules matched: acme-cheap 6, pii-on-prem 1, default 3');
+    expect(err).toBe('');
+    const withHeaders = file('headers.yaml', CANDIDATE.replace('rules:\n', 'rules:\n  - name: by-project\n    when: { headers: { x-project: billing } }\n    route_to: big\n'));
+    expect(await kagami('simulate', '--policy', withHeaders, '--from', dataDir)).toBe(0);
+    expect(err).toContain('Note: rule(s) by-project test headers, metadata or declared budgets, which the audit trail does not record');
 
     // --since limits the replay to recent traffic.
     expect(await kagami('simulate', '--policy', policy, '--from', dataDir, '--since', '2h', '--json')).toBe(0);
