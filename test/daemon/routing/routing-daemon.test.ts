@@ -101,12 +101,42 @@ describe('strategies', () => {
     expect(first?.endpoint).toBe('b');
   });
 
-  it('cost_latency puts endpoints whose p95 misses the SLO last, even when cheaper', async () => {
-    const g = await start(`default:\n  strategy: { type: cost_latency, targets: [a, b], latency_weight: 0.2, slo_ms: 1000 }\n`);
-    // Without measurements b wins on cost (weight 0.8 on cost).
+  it('cost_latency puts an endpoint whose live latency misses the SLO last, even when cheaper', async () => {
+    // No latency hints here: only live measurements count.
+    gateway = await startRoutedGateway({
+      policy: `version: 1
+endpoints:
+  a: { provider: pa, model: model-a, price: { input_per_1m: 5, output_per_1m: 15 } }
+  b: { provider: pb, model: model-b, price: { input_per_1m: 0.5, output_per_1m: 1.5 } }
+default:
+  strategy: { type: cost_latency, targets: [a, b], latency_weight: 0.2, slo_ms: 100 }
+`,
+      providers: [
+        { id: 'pa', url: a.url },
+        { id: 'pb', url: b.url },
+      ],
+    });
+    const g = gateway;
+    // Nothing measured yet: b wins on cost (weight 0.8 on cost).
+    b.setOptions({ latencyMs: 150 });
     expect((await ask(g)).endpoint).toBe('b');
-    // b's p95 measured above the SLO: it goes last.
-    for (let i = 0; i < 10; i += 1) g.runtime.routing.latency.record('b', 1200);
+    // b really took ≥ 150 ms: its EWMA is over the 100 ms SLO, so a goes first now.
+    expect((await ask(g)).endpoint).toBe('a');
+    const [first, second] = decision(g).candidates;
+    expect(first).toMatchObject({ endpoint: 'a', withinSlo: true });
+    expect(second).toMatchObject({ endpoint: 'b', withinSlo: false });
+    expect(second?.latencyMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it('once an endpoint has 5 samples, its p95 (not the EWMA) is what the SLO is checked against', async () => {
+    const g = await start(`default:\n  strategy: { type: cost_latency, targets: [a, b], latency_weight: 0.2, slo_ms: 1000 }\n`);
+    expect((await ask(g)).endpoint).toBe('b');
+    // Standing in for twenty measured requests: a slow tail (p95 1200 ms) under a fast median.
+    for (let i = 0; i < 18; i += 1) g.runtime.routing.latency.record('b', 50);
+    for (let i = 0; i < 2; i += 1) g.runtime.routing.latency.record('b', 1200);
+    for (let i = 0; i < 18; i += 1) g.runtime.routing.latency.record('b', 50); // EWMA back to ~50 ms
+    expect(g.runtime.routing.latency.snapshot('b')).toMatchObject({ p95Ms: 1200 });
+    expect(g.runtime.routing.latency.snapshot('b').ewmaMs).toBeLessThan(100);
     expect((await ask(g)).endpoint).toBe('a');
     expect(decision(g).candidates.map((c) => [c.endpoint, c.withinSlo])).toEqual([
       ['a', true],
