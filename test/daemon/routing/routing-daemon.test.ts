@@ -264,7 +264,7 @@ describe('circuit breakers', () => {
 
     // After the cool-down a recovered; of three concurrent requests exactly one probes a.
     a.setFaults({});
-    a.setOptions({ latencyMs: 300 });
+    a.setOptions({ latencyMs: 800 }); // the probe is still in flight when the other two arrive
     g.clock.now += 10_000;
     const results = await Promise.all([ask(g), ask(g), ask(g)]);
     expect(results.map((r) => r.endpoint).sort()).toEqual(['a', 'b', 'b']);
