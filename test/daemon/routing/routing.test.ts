@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../shared/errors.js';
+import type { RequestContext } from '../../../daemon/pipeline/context.js';
+import { createRoutingAttemptPolicy } from '../../../daemon/routing/attempt-policy.js';
+import { createRoutingState } from '../../../daemon/routing/routing-state.js';
 import { BreakerRegistry } from '../../../daemon/routing/circuit-breaker.js';
 import { LatencyTracker, percentile } from '../../../daemon/routing/latency-tracker.js';
 import { backoffDelayMs, parseRetryAfterMs, RetryBudget } from '../../../daemon/routing/retry.js';
@@ -111,6 +115,56 @@ describe('retries', () => {
     expect(budget.tryRetry()).toBe(true);
     expect(budget.tryRetry()).toBe(true);
     expect(budget.tryRetry()).toBe(false); // minRetries on a quiet window
+  });
+});
+
+describe('routing attempt policy', () => {
+  const target = { endpoint: 'a', provider: 'p', upstreamModel: 'm' };
+  function context(signal = new AbortController().signal): RequestContext {
+    return {
+      traceId: 't',
+      traceparent: 'p',
+      receivedAt: 0,
+      startedAt: 0,
+      api: 'openai.chat',
+      request: { op: 'chat', body: { model: 'x' } },
+      headers: {},
+      signal,
+      dataClasses: new Set(),
+      candidates: [],
+      responseHeaders: {},
+      annotations: {},
+    };
+  }
+
+  it('waits only before re-trying an endpoint, at least its retry-after, and records the waits', async () => {
+    const c = clock();
+    const waits: number[] = [];
+    const policy = createRoutingAttemptPolicy(createRoutingState({ now: c.now, random: () => 0.5 }), {
+      backoff: { baseMs: 100 },
+      sleep: async (ms) => void waits.push(ms),
+    });
+    const ctx = context();
+    const limited = new GatewayError('upstream_rejected', 'slow down', { status: 429, headers: { 'retry-after': '3' } });
+    policy.admit(target, ctx);
+    policy.record(target, { ok: false, latencyMs: 5, error: limited }, ctx);
+    await policy.beforeAttempt?.({ ...target, endpoint: 'b' }, 2, limited, ctx); // another endpoint: at once
+    await policy.beforeAttempt?.(target, 3, limited, ctx); // a again: backoff 0.5 × 200 = 100 < retry-after 3 s
+    expect(waits).toEqual([3000]);
+    const tooLong = new GatewayError('upstream_rejected', 'later', { status: 429, headers: { 'retry-after': '60' } });
+    await policy.beforeAttempt?.(target, 2, tooLong, ctx); // over the 10 s cap: only the backoff (0.5 × 100)
+    expect(waits).toEqual([3000, 50]);
+    expect(ctx.annotations.routing).toMatchObject({ backoffMs: [3000, 50] });
+  });
+
+  it('gives up waiting when the client goes away (client_disconnected)', async () => {
+    const controller = new AbortController();
+    const policy = createRoutingAttemptPolicy(createRoutingState({ random: () => 0.9 }), { backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const ctx = context(controller.signal);
+    policy.record(target, { ok: false, latencyMs: 1, error: new GatewayError('upstream_error', 'boom') }, ctx);
+    const waiting = policy.beforeAttempt?.(target, 2, undefined, ctx);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'client_disconnected' });
   });
 });
 
