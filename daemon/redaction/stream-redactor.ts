@@ -21,9 +21,13 @@ import type { Span } from './types.js';
 const CONTEXT = 64;
 /** Japanese text has no spaces: hold this many trailing characters of a Japanese run. */
 const CJK_HOLD = 48;
-/** An unbroken run longer than this (a huge base64 blob) is released in part. */
+/**
+ * An unbroken run longer than this (a huge base64 blob) is released in part: once it reaches
+ * twice this, all but this many characters go out, so each character is scanned about twice
+ * (releasing a few characters per chunk would rescan the whole run on every chunk).
+ */
 const MAX_WORD_HOLD = 4096;
-/** An unclosed PEM block is held up to this size. */
+/** An unclosed PEM private key block is held up to this size. */
 const MAX_PEM_HOLD = 65_536;
 
 export interface StreamFinding {
@@ -50,10 +54,25 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9 || code === 0x3000;
 }
 
+/** No whitespace and nothing beyond ASCII. */
+function isAsciiWord(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f || isSpace(code)) return false;
+  }
+  return true;
+}
+
 /** A short group of the kind numbers are written in: "415", "(0)8", "+44", "WEST", "1234". */
 function isGroup(word: string): boolean {
   if (word.length === 0 || word.length > 6) return false;
   return /\d/.test(word) || /^[A-Z]{2,4}$/.test(word) || /^[+(]/.test(word);
+}
+
+/** False once the BEGIN line is complete and names no private key (a certificate is not held). */
+function mayBePrivateKey(text: string, begin: number): boolean {
+  const label = /^-----BEGIN ([^\n-]*)-----/.exec(text.slice(begin, begin + 80));
+  return label === null || label[1]?.includes('PRIVATE KEY') === true;
 }
 
 /** True when the PEM block starting at `begin` has its whole END line ("-----END … KEY-----"). */
@@ -83,10 +102,10 @@ export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): 
       hold = previous;
     }
     if (end - hold > CJK_HOLD && containsJapaneseScript(text.slice(hold))) hold = end - CJK_HOLD;
-    if (end - hold > MAX_WORD_HOLD) hold = end - MAX_WORD_HOLD;
+    if (end - hold >= 2 * MAX_WORD_HOLD) hold = end - MAX_WORD_HOLD;
   }
   const pem = text.lastIndexOf('-----BEGIN');
-  if (pem !== -1 && pem < hold && end - pem <= MAX_PEM_HOLD && !pemClosed(text, pem)) hold = pem;
+  if (pem !== -1 && pem < hold && end - pem <= MAX_PEM_HOLD && mayBePrivateKey(text, pem) && !pemClosed(text, pem)) hold = pem;
   const placeholder = pseudonyms?.pendingPlaceholderStart(text) ?? -1;
   if (placeholder !== -1 && placeholder < hold) hold = placeholder;
   return hold;
@@ -100,6 +119,8 @@ export class StreamRedactor {
   private contextSpans: Span[] = [];
   /** Model-text characters released so far. */
   private released = 0;
+  /** True when the last push released nothing and all of `pending` is one ASCII run. */
+  private heldWhole = false;
   /** Largest number of characters held back after any push. */
   maxHeld = 0;
   /** Sum over pushes of the characters held back after it, and the number of pushes. */
@@ -112,8 +133,16 @@ export class StreamRedactor {
   async push(delta: string): Promise<string> {
     if (delta.length === 0) return '';
     this.pending += delta;
-    const hold = this.options.scan ? holdBackStart(this.pending, this.options.pseudonyms) : this.placeholderHold();
-    const out = await this.release(hold);
+    let out = '';
+    // Fast path: everything pending was held after the last piece, and this one adds no
+    // whitespace and no non-ASCII character: nothing can be released yet (checking would
+    // cost a pass over the whole pending run per piece: quadratic on a long base64 blob).
+    if (!(this.heldWhole && this.pending.length < 2 * MAX_WORD_HOLD && isAsciiWord(delta))) {
+      const before = this.pending.length;
+      const hold = this.options.scan ? holdBackStart(this.pending, this.options.pseudonyms) : this.placeholderHold();
+      out = await this.release(hold);
+      this.heldWhole = this.options.scan && this.pending.length === before && isAsciiWord(this.pending);
+    }
     this.pushes++;
     this.heldTotal += this.pending.length;
     if (this.pending.length > this.maxHeld) this.maxHeld = this.pending.length;

@@ -94,6 +94,16 @@ describe('StreamRedactor', () => {
     expect(out.join('')).toBe('my password: [SECRET] thanks');
   });
 
+  it('releases a huge unbroken run in steps, holding at most twice 4,096 characters', async () => {
+    const r = redactor();
+    const blob = 'QUJD'.repeat(5_000); // 20,000 characters without a space
+    let out = '';
+    for (let i = 0; i < blob.length; i += 4) out += await r.push(blob.slice(i, i + 4));
+    expect(r.maxHeld).toBeLessThanOrEqual(2 * 4096);
+    expect(out.length).toBeGreaterThan(blob.length - 2 * 4096);
+    expect(out + (await r.flush())).toBe(blob);
+  });
+
   it('releases prose at once and holds back only what may still become a match', async () => {
     const r = redactor();
     expect(await r.push('Hello there, ')).toBe('Hello there, ');
@@ -117,6 +127,13 @@ describe('holdBackStart', () => {
     ['日本語の文章がとても長く続いています。これは四十八文字を超える日本語のテキストの例です。まだ続きます。終わり', 6], // last 48 of a Japanese run
   ])('holds %j from %i', (text, start) => {
     expect(holdBackStart(text, none)).toBe(start);
+  });
+
+  it('holds an unclosed PEM block only while it may be a private key', () => {
+    expect(holdBackStart('x\n-----BEGIN CERT', none)).toBe(2); // the label is not complete yet
+    expect(holdBackStart('x\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nAAAA\n', none)).toBe(2);
+    const certificate = 'x\n-----BEGIN CERTIFICATE-----\nMIIE\nAAAA\n';
+    expect(holdBackStart(certificate, none)).toBe(certificate.length); // nothing held
   });
 
   it('holds a possible placeholder start only when the request made placeholders', () => {
