@@ -5,6 +5,7 @@
 // options: { api_version?: string, deployments?: { <upstream model>: <deployment name> } }
 import type { JsonObject } from '../../pipeline/context.js';
 import { defineProvider, type WireCall } from '../types.js';
+import { signAzureRequest } from '../azure/entra-auth.js';
 
 const DEFAULT_API_VERSION = '2024-10-21';
 const OPERATION_PATHS = { chat: 'chat/completions', completion: 'completions', embedding: 'embeddings' } as const;
@@ -28,7 +29,7 @@ export const azureOpenai = defineProvider({
   id: 'azure-openai',
   wire: 'openai-chat',
   defaultBaseUrl: 'https://example.openai.azure.com',
-  auth: { kind: 'header', name: 'api-key' },
+  auth: { kind: 'sign', sign: signAzureRequest }, // api-key, or an Entra ID token (providers/azure/entra-auth.ts)
   capabilities: { chat: true, completions: true, embeddings: true, streaming: true, tools: true },
   quirks: {
     path: (call) => {
