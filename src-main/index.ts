@@ -4,7 +4,7 @@
 // renderer talks to the daemon's admin API same-origin. Security: sandboxed, isolated
 // renderer; CSP on every response; navigation, new windows, webviews and permissions denied.
 
-import { BrowserWindow, app, ipcMain, session, shell, type WebContents } from 'electron';
+import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { ipcChannels, type DaemonStatus } from '../shared/ipc.js';
 import { resolveDaemonLocation, readAdminToken } from './daemon-location.js';
@@ -12,7 +12,7 @@ import { DaemonSupervisor } from './daemon-supervisor.js';
 import { createIpcRouter, urlIsUnder } from './ipc-router.js';
 import { createProviderKeyStore } from './provider-keys.js';
 import { createTray } from './tray.js';
-import { contentSecurityPolicy, isAllowedExternalUrl } from './window-security.js';
+import { contentSecurityPolicy, guardWebContents, isAllowedExternalUrl } from './window-security.js';
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const location = resolveDaemonLocation(app.getAppPath());
@@ -72,20 +72,6 @@ async function loadUi(win: BrowserWindow): Promise<void> {
   }
 }
 
-function hardenContents(contents: WebContents): void {
-  contents.on('will-navigate', (event, url) => {
-    if (!urlIsUnder(url, uiBase())) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (!urlIsUnder(url, uiBase())) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-}
-
 function registerIpc(): void {
   const router = createIpcRouter(
     {
@@ -121,7 +107,9 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.enableSandbox();
   app.on('second-instance', () => window?.show());
-  app.on('web-contents-created', (_event, contents) => hardenContents(contents));
+  app.on('web-contents-created', (_event, contents) =>
+    guardWebContents(contents, { isUiUrl: (url) => urlIsUnder(url, uiBase()), openExternal: (url) => void shell.openExternal(url) }),
+  );
   app.on('window-all-closed', () => {
     /* stay in the tray */
   });

@@ -1,6 +1,7 @@
-// The Electron security checklist as data and pure decisions, so they are tested under Node:
+// The Electron security checklist as data and plain functions, so they are tested under Node:
 // the Content-Security-Policy for every response the window loads, which URLs may open in
-// the user's browser, and which navigations stay inside the window.
+// the user's browser, and what every web contents may do (navigate only within the UI, never
+// open windows or webviews). No Electron import: main hands in the objects.
 
 /** The CSP main adds to every response the app window receives (the daemon sends the same). */
 export function contentSecurityPolicy(options: { dev: boolean }): string {
@@ -39,4 +40,36 @@ export function isAllowedExternalUrl(raw: string, allowlist: readonly string[] =
     return false;
   }
   return url.protocol === 'https:' && url.username === '' && url.password === '' && allowlist.includes(url.hostname);
+}
+
+/** The part of Electron's WebContents the guard uses. */
+export interface WebContentsLike {
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+}
+
+export interface ContentsGuardDeps {
+  /** Is this URL our UI (its origin and /ui/ path, or the dev server)? Asked per navigation: the daemon's address can change. */
+  readonly isUiUrl: (url: string) => boolean;
+  /** Opens an allowlisted https URL in the user's browser (shell.openExternal). */
+  readonly openExternal: (url: string) => void;
+}
+
+/**
+ * Applied to every web contents the app creates: navigation and redirects stay inside the UI,
+ * webviews are refused, and a new window is never opened: an allowlisted link goes to the
+ * user's browser instead, anything else is dropped.
+ */
+export function guardWebContents(contents: WebContentsLike, deps: ContentsGuardDeps): void {
+  const stayInUi = (event: { preventDefault(): void }, url: string): void => {
+    if (!deps.isUiUrl(url)) event.preventDefault();
+  };
+  contents.on('will-navigate', stayInUi);
+  contents.on('will-redirect', stayInUi);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalUrl(url)) deps.openExternal(url);
+    return { action: 'deny' };
+  });
 }
