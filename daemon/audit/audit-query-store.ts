@@ -88,6 +88,8 @@ export interface AuditQueryStore {
   adminEvents(query: { from?: number; to?: number; type?: string; cursor?: number; limit?: number }, order?: Order): Page<AdminEventRow>;
   latency(window: StatsWindow, now: number): LatencyStats;
   cost(from: number, to: number): CostStats;
+  /** Key ids that already have an admin event of this type (key.created, key.revoked). */
+  keyIdsWithEvent(type: string): Set<string>;
 }
 
 export function createAuditQueryStore(db: Database): AuditQueryStore {
@@ -153,6 +155,11 @@ export function createAuditQueryStore(db: Database): AuditQueryStore {
           };
         }),
       };
+    },
+
+    keyIdsWithEvent(type) {
+      const rows = prepared("SELECT DISTINCT json_extract(details, '$.key_id') AS id FROM audit_admin_events WHERE type = ?").all(type) as { id: string | null }[];
+      return new Set(rows.flatMap((row) => (row.id === null ? [] : [row.id])));
     },
 
     cost(from, to) {

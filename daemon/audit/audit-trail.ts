@@ -157,7 +157,7 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
   diagnostics.subscribe(CHANNELS.end, onRequestEnd);
 
   let keyWatch: NodeJS.Timeout | null = null;
-
+  let checkKeys: (() => void) | null = null;
   return {
     writer,
     query,
@@ -166,18 +166,29 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
     runRetention: pruneOnce,
     watchKeys(keys) {
       // Keys are created and revoked by the `kagami keys` CLI in another process, which must
-      // not append to the chain (this writer owns its head): the daemon notices the change.
-      const known = new Map(keys.list().map((k) => [k.id, k.revokedAt]));
-      keyWatch = setInterval(() => {
+      // not append to the chain (this writer owns its head): the daemon notices the change,
+      // every second and once more when it stops; at start it records what happened while it
+      // was not running (the trail says which keys already have their event).
+      const created = query.keyIdsWithEvent('key.created');
+      const revoked = query.keyIdsWithEvent('key.revoked');
+      checkKeys = () => {
         for (const k of keys.list()) {
-          if (!known.has(k.id)) appendQuietly('key.created', k.tenant, { key_id: k.id, user: k.user, created_at: k.createdAt });
-          if (k.revokedAt !== null && known.get(k.id) == null) appendQuietly('key.revoked', k.tenant, { key_id: k.id, user: k.user, revoked_at: k.revokedAt });
-          known.set(k.id, k.revokedAt);
+          if (!created.has(k.id)) {
+            created.add(k.id);
+            appendQuietly('key.created', k.tenant, { key_id: k.id, user: k.user, created_at: k.createdAt });
+          }
+          if (k.revokedAt !== null && !revoked.has(k.id)) {
+            revoked.add(k.id);
+            appendQuietly('key.revoked', k.tenant, { key_id: k.id, user: k.user, revoked_at: k.revokedAt });
+          }
         }
-      }, 1000).unref();
+      };
+      checkKeys();
+      keyWatch = setInterval(checkKeys, 1000).unref();
     },
     async close() {
       if (keyWatch !== null) clearInterval(keyWatch);
+      checkKeys?.();
       diagnostics.unsubscribe(CHANNELS.end, onRequestEnd);
       clearTimeout(firstPrune);
       clearInterval(hourlyPrune);

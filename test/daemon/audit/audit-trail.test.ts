@@ -56,6 +56,26 @@ describe('startAuditTrail', () => {
     daemonKeys.close();
   });
 
+  it('records at start the key changes made while the daemon was not running, once', async () => {
+    const cliDb = openDatabase(trail.dir);
+    const cli = new KeyStore(cliDb, { refreshMs: 0 });
+    const daemonKeys = new KeyStore(trail.db, { refreshMs: 0 });
+    audit.watchKeys(daemonKeys);
+    const early = cli.create({ tenant: 'acme', user: 'dave' });
+    await audit.close(); // the daemon stops (and records what it saw last)
+    const late = cli.create({ tenant: 'globex', user: 'erin' }); // made while it is down
+    cli.revoke(early.id);
+    audit = startAuditTrail({ config: { data_dir: trail.dir }, db: trail.db, log: () => {} });
+    audit.watchKeys(daemonKeys);
+    vi.advanceTimersByTime(3000);
+    await audit.writer.flush();
+    // Each change exactly once (keys made in the same millisecond may come in either order).
+    const recorded = adminEvents().map((event) => `${event.type} ${String(event.details.key_id)}`);
+    expect(recorded.sort()).toEqual([`key.created ${early.id}`, `key.created ${late.id}`, `key.revoked ${early.id}`].sort());
+    cliDb.close();
+    daemonKeys.close();
+  });
+
   it('records the first budget refusal per tenant, user and model in an hour', async () => {
     const end = diagnostics.channel(CHANNELS.end);
     end.publish(refused());
