@@ -1,6 +1,7 @@
 // The UI end to end: the real daemon serving /ui, real requests from the official openai
 // client through the gateway to the mock-upstream, and Debian's Chromium reading the page.
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret } from '../../daemon/secrets/keychain.js';
 import { ensureUiBuild, openBrowser, startGateway, uiTestsUnavailable, type Browser, type Gateway } from './harness.js';
@@ -203,10 +204,24 @@ describe.skipIf(unavailable !== null)(`Kagami UI in Chromium against the real da
     expect(csv.split('\r\n')[0]).toBe('time,trace_id,entity_type,detector,score,action,location,start,end,preview');
     expect(csv).toContain(traceId);
 
+    const ndjsonDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export NDJSON' }).click();
+    const ndjson = readFileSync((await (await ndjsonDownload).path()) ?? '', 'utf8');
+    const records = ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as { trace_id: string; entity_type: string; preview: string | null });
+    expect(records.some((r) => r.trace_id === traceId && r.entity_type === 'EMAIL')).toBe(true);
+
     for (const raw of [email, 'jane.doe', '415-555-0132', '555-0132']) {
       expect(await page.content(), raw).not.toContain(raw);
       expect(csv, raw).not.toContain(raw);
+      expect(ndjson, raw).not.toContain(raw);
     }
+
+    // Filter by user: the request's own user keeps the row, another user empties the table.
+    const rows = table.locator('tbody tr');
+    await page.getByRole('searchbox', { name: 'User' }).fill('someone-else');
+    await expect.poll(() => rows.count()).toBe(0);
+    await page.getByRole('searchbox', { name: 'User' }).fill(userInfo().username);
+    await table.locator('tr', { hasText: traceId }).first().waitFor();
   });
 
   it('adds, tests, replaces and deletes a provider key in the OS keychain, showing only fingerprint and last 4', async (ctx) => {
