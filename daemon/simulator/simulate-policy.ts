@@ -6,8 +6,10 @@
 // - cost: the endpoint's price (policy endpoints; config model prices for `$requested`) times
 //   the request's recorded prompt and completion tokens;
 // - latency: the request's own recorded latency when the candidate sends it where it really
-//   went; else the median latency recorded for that endpoint in the same traffic; else the
-//   endpoint's latency_hint_ms; else unknown (left out of the means, and counted);
+//   went; else, for an endpoint with enough recorded requests (10, of varied lengths), a
+//   least-squares line latency = a + b × completion tokens fitted to them (generation time
+//   grows with the answer); else its recorded median; else its latency_hint_ms; else unknown
+//   (left out of the means, and counted);
 // - routing state: every breaker closed, the live latency per endpoint is the recorded
 //   median (what cost_latency / fastest / SLO rank with), weighted draws from a seeded RNG;
 // - data classes: entity-based classes are recomputed from the recorded PII entity types,
@@ -106,11 +108,15 @@ export function simulatePolicy(records: () => Iterable<TrafficRecord>, options: 
 
   // What each endpoint's latency really was: the median feeds ranking and the estimates.
   const observed = new Map<string, number[]>();
+  const fits = new Map<string, LineFit>();
   for (const r of records()) {
     if (r.endpoint !== undefined && r.latency_ms !== undefined && (r.status === undefined || r.status < 400)) {
       let list = observed.get(r.endpoint);
       if (list === undefined) observed.set(r.endpoint, (list = []));
       list.push(r.latency_ms);
+      let fit = fits.get(r.endpoint);
+      if (fit === undefined) fits.set(r.endpoint, (fit = new LineFit()));
+      fit.add(r.completion_tokens ?? 0, r.latency_ms);
     }
   }
   const latency = recordedLatency(observed);
@@ -175,7 +181,7 @@ export function simulatePolicy(records: () => Iterable<TrafficRecord>, options: 
       const estimate =
         target.endpoint === record.endpoint && record.latency_ms !== undefined
           ? record.latency_ms
-          : (latency.snapshot(target.endpoint).p50Ms ?? target.latencyHintMs);
+          : (fits.get(target.endpoint)?.predict(completion) ?? latency.snapshot(target.endpoint).p50Ms ?? target.latencyHintMs);
       if (estimate === null) latencyUnknown += 1;
       add(cell(simulated, tenant, target.endpoint), costUsd(target.price, prompt, completion), estimate);
     } catch (error) {
@@ -247,4 +253,34 @@ function row(tenant: string, endpoint: string, a: Accumulator, s: Accumulator): 
     costDiffPct: diffPct(actual.costUsd, simulated.costUsd),
     latencyDiffPct: diffPct(actual.meanLatencyMs, simulated.meanLatencyMs),
   };
+}
+
+/**
+ * Ordinary least squares of latency on completion tokens, kept as running sums. Predicts only
+ * from 10 samples of varied lengths, with the intercept and slope clamped at 0 (a noisy fit
+ * must not predict negative times).
+ */
+export class LineFit {
+  private n = 0;
+  private sumX = 0;
+  private sumY = 0;
+  private sumXX = 0;
+  private sumXY = 0;
+
+  add(x: number, y: number): void {
+    this.n += 1;
+    this.sumX += x;
+    this.sumY += y;
+    this.sumXX += x * x;
+    this.sumXY += x * y;
+  }
+
+  predict(x: number): number | null {
+    if (this.n < 10) return null;
+    const variance = this.n * this.sumXX - this.sumX * this.sumX;
+    if (variance <= 1e-9 * this.n * this.sumXX) return null;
+    const slope = Math.max(0, (this.n * this.sumXY - this.sumX * this.sumY) / variance);
+    const intercept = Math.max(0, (this.sumY - slope * this.sumX) / this.n);
+    return intercept + slope * x;
+  }
 }

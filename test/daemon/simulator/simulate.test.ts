@@ -210,6 +210,25 @@ default:
     expect(out).toBe(first);
   });
 
+  it('estimates moved requests from a latency-vs-answer-length line fitted to the target endpoint', async () => {
+    const lines: string[] = [];
+    // fast: 100 ms + 2 ms per completion token, recorded for 20 requests of varied lengths.
+    for (let i = 0; i < 20; i += 1) {
+      const tokens = 50 + i * 25;
+      lines.push(JSON.stringify({ tenant: 't', model: 'x', prompt_tokens: 10, completion_tokens: tokens, endpoint: 'fast', latency_ms: 100 + 2 * tokens }));
+    }
+    // Requests that went elsewhere, moved to fast by the candidate.
+    const moved = [40, 400, 1000];
+    for (const tokens of moved) lines.push(JSON.stringify({ tenant: 'u', model: 'x', prompt_tokens: 10, completion_tokens: tokens, endpoint: 'slow', latency_ms: 9000 }));
+    const traffic = file('fit.jsonl', lines.join('\n'));
+    const policy = file('fit.yaml', 'version: 1\nendpoints:\n  fast: { provider: p, model: f }\n  slow: { provider: p, model: s }\ndefault: { route_to: fast }\n');
+    expect(await kagami('simulate', '--policy', policy, '--traffic', traffic, '--json')).toBe(0);
+    const report = JSON.parse(out) as SimulationReport;
+    const expected = moved.reduce((sum, tokens) => sum + 100 + 2 * tokens, 0) / moved.length;
+    expect(report.rows.find((r) => r.tenant === 'u' && r.endpoint === 'fast')?.simulated.meanLatencyMs).toBeCloseTo(expected, 6);
+    expect(report.rows.find((r) => r.tenant === 'u' && r.endpoint === '(total)')?.latencyDiffPct).toBeCloseTo(((expected - 9000) / 9000) * 100, 6);
+  });
+
   it('names every bad line with file:line and the field', async () => {
     const traffic = file('bad.jsonl', `${JSON.stringify({ tenant: 't', model: 'x', prompt_tokens: 1 })}\n{nope\n${JSON.stringify({ tenant: 't', prompt_tokens: -1 })}\n`);
     const policy = file('policy.yaml', POLICY);
