@@ -5,6 +5,7 @@
 // counts, and the raw bytes of the SQLite files (database and WAL) holding no redacted value.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { APIError } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.js';
@@ -81,6 +82,15 @@ describe('redactPrompt through the daemon', () => {
     const { text } = await streamText(prompt);
     expect(sentUpstream()).toBe('Email <EMAIL_1> or call <PHONE_1>; my card is [CREDIT_CARD].');
     expect(text).toBe(`Email ${EMAIL} or call ${PHONE}; my card is [CREDIT_CARD].`);
+  });
+
+  it('restores placeholders for Anthropic Messages clients too (same pipeline), streamed one character per chunk', async () => {
+    upstream.setOptions({ chunkCount: 400 });
+    const anthropic = new Anthropic({ apiKey: gateway.apiKey, baseURL: gateway.origin, maxRetries: 0 });
+    const stream = anthropic.messages.stream({ model: 'chat-model', max_tokens: 200, messages: [{ role: 'user', content: prompt }] });
+    const message = await stream.finalMessage();
+    expect(sentUpstream()).toBe('Email <EMAIL_1> or call <PHONE_1>; my card is [CREDIT_CARD].');
+    expect(message.content).toMatchObject([{ type: 'text', text: `Email ${EMAIL} or call ${PHONE}; my card is [CREDIT_CARD].` }]);
   });
 
   it('masks PII the model emits, split across chunks, in streams and JSON answers', async () => {
