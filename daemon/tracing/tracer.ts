@@ -69,11 +69,13 @@ export function createTracer(exporter: Pick<TraceExporter, 'export'>): Tracer {
   function requestSpan(stage: Stage): Stage {
     return async function tracedRequest(ctx, next) {
       const start = unixNano(performance.timeOrigin + ctx.receivedAt);
+      // As the client asked: later stages may rewrite the body for the upstream.
+      const model = ctx.request.body.model;
+      const stream = ctx.request.body.stream === true;
       const incoming = typeof ctx.headers.traceparent === 'string' ? TRACEPARENT.exec(ctx.headers.traceparent.trim()) : null;
       const parentSpanId = incoming !== null && incoming[1] === ctx.traceId ? incoming[2] : undefined;
       const end = (status: number, error?: unknown) => {
         const operation = OPERATION[ctx.request.op] ?? ctx.api;
-        const model = ctx.request.body.model;
         const failure = error ?? ctx.error;
         emit(ctx, {
           spanId: spanIdOf(ctx.traceparent),
@@ -95,7 +97,7 @@ export function createTracer(exporter: Pick<TraceExporter, 'export'>): Tracer {
             'kagami.user': ctx.principal?.user,
             'kagami.endpoint': ctx.target?.endpoint,
             'kagami.cost_usd': ctx.costUsd,
-            'kagami.stream': ctx.request.body.stream === true,
+            'kagami.stream': stream,
           }),
         }, status >= 500 ? (failure ?? new Error(`HTTP ${status}`)) : undefined);
       };
