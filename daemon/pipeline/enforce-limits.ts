@@ -83,8 +83,9 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
       runtime.budgets.release(budget.hold);
       const cacheHit = (ctx.annotations.cache as { hit?: boolean } | undefined)?.hit === true;
       let usage = ctx.usage;
-      if (usage === undefined && ok && ctx.target !== undefined && !cacheHit) {
-        // An upstream that reports no usage is charged what it was sent and what it streamed.
+      if (usage === undefined && (ok || streamedText !== '') && ctx.target !== undefined && !cacheHit) {
+        // No usage reported (an upstream that never does, a stream cut short): charge what it was
+        // sent and what it answered, counted with the tokenizer.
         const promptTokens = decision.promptTokens();
         const completionTokens = streamedText === '' ? 0 : estimatePromptTokens({ prompt: streamedText });
         usage = { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
