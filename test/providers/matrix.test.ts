@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../shared/schemas/audit.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../support/replay-upstream.js';
-import { chunkLines, exchange, frameAnthropic, responseBytes } from './fixtures.js';
+import { chunkJson, chunkLines, exchange, frameAnthropic, responseBytes } from './fixtures.js';
 import { startTokenEndpoint, type TokenEndpoint } from './oauth-token-endpoint.js';
 
 // ---- the conversations, per provider family, from the recordings ------------------------
@@ -422,4 +422,67 @@ describe('every inbound surface reaches every provider family', () => {
       }
     });
   }
+});
+
+// ---- recorded provider errors reach every client as its own SDK's error ------------------
+
+interface RecordedError {
+  family: string;
+  replay: () => ReplayResponse;
+  status: number;
+  message: RegExp;
+  headers?: Record<string, string>;
+}
+
+const ERRORS: RecordedError[] = [
+  { family: 'openai-compatible', replay: () => replayOf('openai', 'error-400-unsupported-value', 0), status: 400, message: /does not support 'system' with this model/ },
+  { family: 'anthropic', replay: () => replayOf('anthropic', 'error-400-invalid-request', 0), status: 400, message: /does not support effort level 'xhigh'/ },
+  { family: 'bedrock', replay: () => replayOf('bedrock', 'error-400-converse', 0), status: 400, message: /The provided model identifier is invalid/ },
+  {
+    family: 'gemini',
+    replay: () => ({ status: 429, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: Buffer.from(chunkJson('gemini', 'google-429-retry-info.json')) }),
+    status: 429,
+    message: /RESOURCE_EXHAUSTED: You exceeded your current quota/,
+    headers: { 'retry-after': '35' },
+  },
+];
+
+describe('recorded provider errors reach every client as its own SDK error, with the right status', () => {
+  for (const recorded of ERRORS) {
+    const family = FAMILIES.find((candidate) => candidate.name === recorded.family) as Family;
+    for (const surface of SURFACES) {
+      it(`${recorded.family} ${recorded.status} → ${surface.name}`, async () => {
+        upstream = await startReplayUpstream([recorded.replay()]);
+        gateway = await startGateway({
+          config: { providers: [family.provider(upstream.origin, 'http://127.0.0.1:1/token')], models: [{ name: 'matrix-model', provider: 'up', model: 'recorded-model', capabilities: { chat: true } }] },
+          env: family.env('{}'),
+        });
+        const conversation: Conversation = { prompt: 'hi', tools: [], results: {}, turns: [{ replay: recorded.replay(), text: '', toolCalls: [], usage: { prompt: 0, completion: 0 } }] };
+        const error = (await surface.run(gateway, conversation).catch((caught: unknown) => caught)) as OpenAI.APIError | Anthropic.APIError;
+        expect(error).toBeInstanceOf(surface.api === 'anthropic.messages' ? Anthropic.APIError : OpenAI.APIError);
+        expect(error.status).toBe(recorded.status);
+        expect(error.message).toMatch(recorded.message);
+        for (const [name, value] of Object.entries(recorded.headers ?? {})) expect(error.headers?.get(name)).toBe(value);
+        expect(gateway.auditRows().map((row) => [row.api, row.status, row.error_code === null])).toEqual([[surface.api, recorded.status, false]]);
+      });
+    }
+  }
+
+  it('vertex: a service account the token endpoint refuses → 502 naming the OAuth failure, nothing sent upstream', async () => {
+    tokens = await startTokenEndpoint();
+    const other = await startTokenEndpoint(); // a different key: its assertions fail verification
+    upstream = await startReplayUpstream([]);
+    const family = FAMILIES.find((candidate) => candidate.name === 'vertex') as Family;
+    gateway = await startGateway({
+      config: { providers: [family.provider(upstream.origin, tokens.url)], models: [{ name: 'matrix-model', provider: 'up', model: 'recorded-model', capabilities: { chat: true } }] },
+      env: family.env(other.serviceAccountJson),
+    });
+    await other.close();
+    await expect(openai(gateway).chat.completions.create({ model: 'matrix-model', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 502,
+      message: expect.stringMatching(/vertex connection "up": could not get an OAuth token .*invalid_grant/),
+    });
+    expect(tokens.issued).toEqual([]);
+    expect(upstream.received).toHaveLength(0);
+  });
 });
