@@ -114,15 +114,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function deliver(state: SinkState): Promise<void> {
     const { sink, batchSize } = state.entry;
     while (!stopping.signal.aborted) {
-      const rows = store.readAfter(state.cursor, batchSize);
-      if (rows.length === 0) {
-        for (const notify of progress) notify();
-        await waitForWork(state);
-        continue;
-      }
-      const events = rows.map(toSiemEvent);
-      const last = events[events.length - 1]!.seq;
+      // Everything that can fail (reading the trail, the delivery, storing the cursor) is a
+      // failed attempt with backoff: the loop never dies while the daemon runs.
       try {
+        const rows = store.readAfter(state.cursor, batchSize);
+        if (rows.length === 0) {
+          for (const notify of progress) notify();
+          await waitForWork(state);
+          continue;
+        }
+        const events = rows.map(toSiemEvent);
+        const last = events[events.length - 1]!.seq;
         await sink.send(events, AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]));
         state.cursor = last;
         state.deliveredAt = clock.now();
@@ -136,7 +138,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
         state.failures += 1;
         state.lastError = failure.message;
         state.lastErrorAt = clock.now();
-        cursors.recordError(sink.id, failure.message, state.lastErrorAt);
+        try {
+          cursors.recordError(sink.id, failure.message, state.lastErrorAt);
+        } catch {
+          // the status in memory still says it; the next attempt tries to store it again
+        }
         options.onError?.(sink.id, failure);
         const wait = backoffMs(state.failures, maxBackoffMs, random);
         state.retryAt = state.lastErrorAt + wait;

@@ -126,6 +126,30 @@ describe('createOutbox', () => {
     expect(down.received).toEqual([]);
   });
 
+  it('survives the trail failing to read (SQLITE_BUSY, say) as a retried attempt', async () => {
+    await write(6);
+    const store = createAuditStore(trail.db);
+    let failReads = 2;
+    const flaky = {
+      readAfter(after: number, limit: number) {
+        if (failReads > 0) {
+          failReads -= 1;
+          throw new Error('database is locked');
+        }
+        return store.readAfter(after, limit);
+      },
+    };
+    const sink = new MemorySink('a');
+    const box = createOutbox({
+      store: flaky, cursors: createCursorStore(trail.db), sinks: [{ sink, batchSize: 10 }],
+      headSeq: () => writer.head().seq, maxBackoffMs: 60_000, timeoutMs: 30_000, clock, random: () => 0.5,
+    });
+    outbox = box;
+    box.start();
+    expect(await clock.runUntil(() => sink.received.length === 6)).toBe(true);
+    expect(box.status()[0]).toMatchObject({ cursor: 6, failures: 0, last_error: 'database is locked' });
+  });
+
   it('computes backoff that doubles from 1 s and stays under the cap', () => {
     const half = () => 0.5;
     expect([1, 2, 3, 4].map((n) => backoffMs(n, 300_000, half))).toEqual([750, 1500, 3000, 6000]);
