@@ -51,6 +51,8 @@ export interface PolicyDaemonOptions {
   readonly keys: Readonly<Record<string, KeySpec>>;
   readonly onprem?: MockUpstreamOptions;
   readonly cloud?: MockUpstreamOptions;
+  /** Point the `cloud` provider at this base URL instead of its mock (a hand-written upstream). */
+  readonly cloudUrl?: string;
   /** Extra config YAML lines (e.g. a `redaction:` block). */
   readonly extraConfig?: readonly string[];
   readonly clock?: TestClock;
@@ -90,7 +92,7 @@ export async function startPolicyDaemon(options: PolicyDaemonOptions): Promise<P
     [
       'providers:',
       `  - { id: onprem, type: vllm, base_url: "${onprem.url}", on_prem: true }`,
-      `  - { id: cloud, type: openai, base_url: "${cloud.url}" }`,
+      `  - { id: cloud, type: openai, base_url: "${options.cloudUrl ?? cloud.url}" }`,
       'models:',
       '  - { name: chat, provider: cloud, model: kagami-sim-chat, price: { input_per_1m: 1, output_per_1m: 2 } }',
       '  - { name: embed, provider: cloud, model: kagami-sim-embed, capabilities: { chat: false, embeddings: true } }',

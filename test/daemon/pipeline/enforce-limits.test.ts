@@ -4,6 +4,8 @@
 // daily and monthly budgets per tenant and per virtual key from real usage × price, with a soft
 // warning (header + audit event) and a hard refusal; and all of it still in force after the
 // daemon restarts on the same data dir.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BudgetStatus } from '../../../daemon/policy/budget-ledger.js';
@@ -225,5 +227,56 @@ describe('budgets', () => {
     gw.clock.set(Date.UTC(2026, 11, 1, 0, 0, 1));
     await chat(gw.client('k'));
     expect(START_TIME).toBeLessThan(Date.UTC(2026, 11, 1));
+  });
+});
+
+describe('an upstream that reports no usage', () => {
+  let upstream: Server | undefined;
+
+  afterEach(async () => {
+    await new Promise((resolve) => upstream?.close(resolve) ?? resolve(undefined));
+  });
+
+  /** An OpenAI-compatible upstream that never sends `usage` (ignores stream_options too). */
+  async function startUsagelessUpstream(): Promise<string> {
+    upstream = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { stream?: boolean; model: string };
+        const base = { id: 'chatcmpl-x', created: 1, model: body.model };
+        if (body.stream !== true) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'four words of answer' }, finish_reason: 'stop' }] }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const content of ['four ', 'words of ', 'answer']) {
+          res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`);
+        }
+        res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => upstream?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+  }
+
+  it('is charged the tokens the gateway counts (prompt and answer), JSON and streamed', async () => {
+    gw = await startPolicyDaemon({ policy: limitsPolicy, keys: { t: { tenant: 'tpm', user: 't' } }, cloudUrl: await startUsagelessUpstream() });
+    const first = await chat(gw.client('t'), { max_tokens: 100 });
+    const reserved = 300 - Number(first.get('x-ratelimit-remaining-tokens'));
+    const stream = await gw.client('t').chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hello.' }], stream: true, max_tokens: 100 });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('four words of answer');
+
+    const rows = gw.auditRows();
+    const limits = rows.map((row) => (row.decision as { outcome?: { limits?: { usageEstimated?: boolean } } }).outcome?.limits?.usageEstimated);
+    expect(limits).toEqual([true, true]);
+    for (const row of rows) expect(row.cost_usd).toBeGreaterThan(0);
+    // prompt "Say hello." (3 + 3 + 3 framing tokens) + "four words of answer" (4 tokens)
+    const third = await chat(gw.client('t'), { max_tokens: 100 });
+    expect(Number(third.get('x-ratelimit-remaining-tokens'))).toBe(300 - 2 * 13 - reserved);
   });
 });
