@@ -9,8 +9,8 @@
 // - the audit rows: one per turn, with the recorded token counts and the configured price.
 // Vertex has no recorded tool round trip, so its cells run the recorded text exchanges,
 // and they also fetch the OAuth token from a local token endpoint (google-auth-library).
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import Anthropic, { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
+import OpenAI, { APIError as OpenAiApiError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../shared/schemas/audit.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -458,8 +458,8 @@ describe('recorded provider errors reach every client as its own SDK error, with
           env: family.env('{}'),
         });
         const conversation: Conversation = { prompt: 'hi', tools: [], results: {}, turns: [{ replay: recorded.replay(), text: '', toolCalls: [], usage: { prompt: 0, completion: 0 } }] };
-        const error = (await surface.run(gateway, conversation).catch((caught: unknown) => caught)) as OpenAI.APIError | Anthropic.APIError;
-        expect(error).toBeInstanceOf(surface.api === 'anthropic.messages' ? Anthropic.APIError : OpenAI.APIError);
+        const error = (await surface.run(gateway, conversation).catch((caught: unknown) => caught)) as OpenAiApiError | AnthropicApiError;
+        expect(error).toBeInstanceOf(surface.api === 'anthropic.messages' ? AnthropicApiError : OpenAiApiError);
         expect(error.status).toBe(recorded.status);
         expect(error.message).toMatch(recorded.message);
         for (const [name, value] of Object.entries(recorded.headers ?? {})) expect(error.headers?.get(name)).toBe(value);
