@@ -5,6 +5,7 @@ import type { RequestFacts } from '../../../daemon/policy/conditions.js';
 import { decideRoute, explainRules, matchRule, type RoutingEnvironment } from '../../../daemon/policy/evaluate.js';
 import { parsePolicy } from '../../../daemon/policy/load-policy.js';
 import { createTargetResolver } from '../../../daemon/policy/target-resolver.js';
+import type { LatencyTracker } from '../../../daemon/routing/latency-tracker.js';
 import { createRoutingState } from '../../../daemon/routing/routing-state.js';
 import { seededRandom } from '../../../daemon/routing/strategies.js';
 
@@ -48,7 +49,7 @@ function facts(over: Partial<RequestFacts> = {}): RequestFacts {
   };
 }
 
-function env(seed = 1): RoutingEnvironment {
+function env(seed = 1): RoutingEnvironment & { latency: LatencyTracker } {
   const state = createRoutingState({ now: () => NOON_UTC, random: seededRandom(seed) });
   return {
     resolveTarget: createTargetResolver(config),
