@@ -3,10 +3,11 @@
 
 import { useEffect, useMemo, useState } from 'react';
 import type { KagamiBridge } from '../shared/ipc.js';
+import type { AuditPage } from '../shared/schemas/audit.js';
 import { AppContext, type AppServices } from './app-context.js';
 import { createDaemonClient, DaemonHttpError, type StreamState } from './daemon-client.js';
 import { dictionaries, I18nContext, type Lang, type LabelKey } from './i18n.js';
-import { LiveStore } from './live-store.js';
+import { LiveStore, requestEventOf } from './live-store.js';
 import { NavIcon } from './components/nav-icons.js';
 import { CostView } from './views/cost-view.js';
 import { KeysView } from './views/keys-view.js';
@@ -26,6 +27,8 @@ declare global {
 const VIEWS = ['live', 'latency', 'cost', 'redaction', 'policy', 'keys', 'settings'] as const;
 type ViewName = (typeof VIEWS)[number];
 const TOKEN_KEY = 'kagami.adminToken';
+/** How much of the audit trail the live view starts with: the span of its charts. */
+const HISTORY_MS = 5 * 60_000;
 
 type Theme = 'dark' | 'light';
 const initialTheme = (): Theme =>
@@ -181,7 +184,21 @@ function Console(props: {
   );
   const [stream, setStream] = useState<StreamState>('connecting');
   useEffect(
-    () => services.client.subscribeEvents({ onEvents: (events) => services.store.push(events), onState: setStream }),
+    () =>
+      services.client.subscribeEvents({
+        onEvents: (events) => services.store.push(events),
+        onState: (state) => {
+          setStream(state);
+          // Each (re)connect fills in the last minutes from the audit trail: what happened before
+          // the app opened, or while the stream was down. Without the audit routes: live only.
+          if (state === 'open') {
+            services.client
+              .get<AuditPage>('/admin/audit', { from: Date.now() - HISTORY_MS, limit: 1000 })
+              .then((page) => services.store.seed(page.items.map(requestEventOf)))
+              .catch(() => undefined);
+          }
+        },
+      }),
     [services],
   );
 

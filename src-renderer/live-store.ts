@@ -1,8 +1,11 @@
 // Live request data for the views, fed by the event stream. At 200 requests/s the UI must
 // stay smooth, so events are buffered and subscribers are told at most once per `flushMs`
 // (one render per batch, not per event); charts read per-second buckets, not raw events.
+// When the stream (re)connects, the last minutes of the audit trail are merged in underneath
+// (seed), so the table and charts are not empty after opening the app or a reconnect.
 // No DOM here: the scheduler is injected, so this is tested under Node.
 
+import type { AuditRow } from '../shared/schemas/audit.js';
 import type { RequestEvent } from '../shared/schemas/events.js';
 
 export interface LiveFilter {
@@ -51,6 +54,12 @@ export function matchesFilter(e: RequestEvent, filter: LiveFilter): boolean {
     .some((v) => v !== null && v !== undefined && v.toLowerCase().includes(needle));
 }
 
+/** The live-event view of an audit row (what the daemon publishes on kagami:request:end). */
+export function requestEventOf(row: AuditRow): RequestEvent {
+  const { seq: _seq, prev_hash: _prev, hash: _hash, request_sha256: _request, response_sha256: _response, ...event } = row;
+  return event;
+}
+
 export interface LiveStoreOptions {
   /** Rows kept for the table (newest). */
   capacity?: number;
@@ -80,6 +89,11 @@ export class LiveStore {
   #buckets = new Map<string, Map<number, SecondBucket>>();
   #spend = { tenant: new Map<string, SpendRow>(), model: new Map<string, SpendRow>(), endpoint: new Map<string, SpendRow>() };
   #total = 0;
+  /** Trace ids of the rows held, so history merged in never duplicates a live row. */
+  #traces = new Set<string>();
+  #clearedAt = -Infinity;
+  /** When this store (the page) started: spend counts requests from then on. */
+  readonly #openedAt: number;
   version = 0;
 
   constructor(options: LiveStoreOptions = {}) {
@@ -88,16 +102,41 @@ export class LiveStore {
     this.#flushMs = options.flushMs ?? 100;
     this.#schedule = options.schedule ?? ((fn, ms) => setTimeout(fn, ms));
     this.#now = options.now ?? Date.now;
+    this.#openedAt = this.#now();
   }
 
   push(events: readonly RequestEvent[]): void {
+    let added = 0;
     for (const e of events) {
+      // Already merged in from the audit trail (its row is committed before the event is sent).
+      if (this.#traces.has(e.trace_id)) continue;
       this.#events.push(e);
-      this.#account(e);
+      this.#traces.add(e.trace_id);
+      this.#accountChart(e);
+      this.#accountSpend(e);
+      added += 1;
     }
-    this.#total += events.length;
-    if (this.#events.length > this.#capacity * 1.25) this.#events.splice(0, this.#events.length - this.#capacity);
-    if (this.#paused) this.#pending += events.length;
+    this.#total += added;
+    if (this.#events.length > this.#capacity * 1.25) this.#trim();
+    if (this.#paused) this.#pending += added;
+    this.#requestFlush();
+  }
+
+  /**
+   * Merges earlier requests (the audit trail's recent rows) under the live ones: rows already
+   * held are skipped, the table stays in time order, charts include them. Spend stays "since
+   * the page opened": history from before does not count there.
+   */
+  seed(history: readonly RequestEvent[]): void {
+    const fresh = history.filter((e) => !this.#traces.has(e.trace_id) && e.ts > this.#clearedAt);
+    if (fresh.length === 0) return;
+    for (const e of fresh) {
+      this.#traces.add(e.trace_id);
+      this.#accountChart(e);
+      if (e.ts >= this.#openedAt) this.#accountSpend(e);
+    }
+    this.#events = [...fresh, ...this.#events].sort((a, b) => a.ts - b.ts);
+    this.#trim();
     this.#requestFlush();
   }
 
@@ -114,6 +153,9 @@ export class LiveStore {
 
   clear(): void {
     this.#events = [];
+    this.#traces.clear();
+    // What was cleared stays cleared: history from before now is not merged back in.
+    this.#clearedAt = this.#now();
     this.#pending = 0;
     this.#requestFlush();
   }
@@ -178,7 +220,12 @@ export class LiveStore {
     return [...this.#spend[by].values()].sort((a, b) => b.costUsd - a.costUsd);
   }
 
-  #account(e: RequestEvent): void {
+  #trim(): void {
+    if (this.#events.length <= this.#capacity) return;
+    for (const e of this.#events.splice(0, this.#events.length - this.#capacity)) this.#traces.delete(e.trace_id);
+  }
+
+  #accountChart(e: RequestEvent): void {
     const second = Math.floor(e.ts / 1000);
     const error = e.status >= 400;
     const latency = e.latency_ms;
@@ -192,6 +239,9 @@ export class LiveStore {
       b.latencies.push(latency);
       b.costUsd += e.cost_usd ?? 0;
     }
+  }
+
+  #accountSpend(e: RequestEvent): void {
     const add = (map: Map<string, SpendRow>, key: string | null): void => {
       const k = key ?? '—';
       const row = map.get(k) ?? { key: k, costUsd: 0, requests: 0, tokens: 0 };

@@ -93,6 +93,17 @@ describe.skipIf(unavailable !== null)(`Kagami UI in Chromium against the real da
     await browser.screenshot('live');
   });
 
+  it('opens with the last minutes of traffic from the audit trail, then adds live rows once', async () => {
+    const before = [await chat('sent before the UI opened 1'), await chat('sent before the UI opened 2')];
+    await signIn();
+    const { page } = browser;
+    for (const trace of before) await page.locator(`tr[data-trace="${trace}"]`).waitFor({ timeout: 2000 });
+    const after = await chat('sent after');
+    await page.locator(`tr[data-trace="${after}"]`).waitFor({ timeout: 1000 });
+    const rows = page.locator('[data-testid="live-table"] tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trace')))).toEqual([after, ...before.reverse()]);
+  });
+
   it('filters the live view by text and by status, and pauses it', async () => {
     await signIn();
     const { page } = browser;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestEvent } from '../../shared/schemas/events.js';
-import { LiveStore, matchesFilter, percentile } from '../../src-renderer/live-store.js';
+import { LiveStore, matchesFilter, percentile, requestEventOf } from '../../src-renderer/live-store.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -137,5 +137,51 @@ describe('percentile', () => {
     expect(percentile([5], 95)).toBe(5);
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);
     expect(percentile([1, 2, 3, 4], 95)).toBe(4);
+  });
+});
+
+describe('LiveStore.seed (history from the audit trail)', () => {
+  it('merges earlier requests under the live ones in time order, without duplicates', () => {
+    const clock = manualScheduler();
+    const store = new LiveStore({ schedule: clock.schedule, now: () => T0 + 1000 });
+    store.push([event(50), event(60)]);
+    // The audit page comes newest first and overlaps what the stream already delivered.
+    store.seed([event(60), event(40), event(10)]);
+    clock.run();
+    expect(store.rows().map((e) => e.trace_id)).toEqual(['trace-60', 'trace-50', 'trace-40', 'trace-10']);
+    expect(store.series().reduce((n, p) => n + p.count, 0)).toBe(4);
+    // Spend stays what arrived while the page was open.
+    expect(store.spend('tenant')[0]?.requests).toBe(2);
+    store.seed([event(10), event(40)]);
+    clock.run();
+    expect(store.rows()).toHaveLength(4);
+  });
+
+  it('takes a request once whether the audit trail or the stream brings it first', () => {
+    const clock = manualScheduler();
+    const store = new LiveStore({ schedule: clock.schedule, now: () => T0 });
+    store.seed([event(5)]); // after the page opened: counts as spend too
+    store.push([event(5), event(6)]);
+    clock.run();
+    expect(store.rows().map((e) => e.trace_id)).toEqual(['trace-6', 'trace-5']);
+    expect(store.spend('tenant')[0]?.requests).toBe(2);
+    expect(store.totalSeen()).toBe(1);
+  });
+
+  it('does not bring back what the user cleared', () => {
+    const clock = manualScheduler();
+    let now = T0 + 1000;
+    const store = new LiveStore({ schedule: clock.schedule, now: () => now });
+    store.push([event(1)]);
+    store.clear();
+    now += 10;
+    store.seed([event(1), event(2000)]);
+    clock.run();
+    expect(store.rows().map((e) => e.trace_id)).toEqual(['trace-2000']);
+  });
+
+  it('turns an audit row into the event the stream would have sent', () => {
+    const row = { ...event(7), seq: 3, prev_hash: '0'.repeat(64), hash: 'a'.repeat(64), request_sha256: 'b'.repeat(64), response_sha256: null };
+    expect(requestEventOf(row)).toEqual(event(7));
   });
 });
