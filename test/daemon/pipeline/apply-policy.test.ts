@@ -196,6 +196,15 @@ describe('applyPolicy in the running daemon', () => {
     expect(gw.cloud.stats.requests + gw.onprem.stats.requests).toBe(0);
   });
 
+  it('shows the applied policy on GET /admin/policy (admin token required)', async () => {
+    expect((await fetch(`${gw.daemon.url}/admin/policy`)).status).toBe(401);
+    const shown = (await gw.admin('/admin/policy')) as { policy: { version: number; sha256: string; rules: { name: string; conditions: string[]; action: string }[] } };
+    expect(shown.policy.version).toBe(1);
+    expect(shown.policy.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(shown.policy.rules[0]).toEqual({ name: 'pii-on-prem', conditions: ['data_class in [pii-restricted]'], action: 'route' });
+    expect(shown.policy.rules.map((r) => r.name)).toContain('night');
+  });
+
   it("refuses a model the rule does not allow, and caps max_tokens at the rule's limit", async () => {
     const error = await chat(alice, { model: 'gpt-4-turbo' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
