@@ -16,7 +16,7 @@ import { createPiiScanner, redactionActionsFor } from '../redaction/scanner.js';
 import type { PiiScanner } from '../redaction/scanner.js';
 import { resolveRedactionSettings } from '../redaction/settings.js';
 import type { JapaneseAnalyzer } from '../redaction/types.js';
-import type { Outcome, RequestContext, Stage } from './context.js';
+import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
 
 /**
  * The audit area's AuditWriter as this stage uses it: one redaction-log row per finding,
@@ -86,12 +86,26 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
     const annotation = emptyAnnotation();
     ctx.annotations.redaction = annotation;
 
-    // Findings not yet in the redaction log; written (and awaited) before the answer ends.
+    // Findings not yet in the redaction log; written (and awaited) before the answer ends:
+    // before a JSON answer or error is returned, after a stream's last chunk (or its abort),
+    // so a stream's first token never waits for a commit.
     let logged = 0;
     async function writeLog(): Promise<void> {
       const fresh = annotation.findings.slice(logged);
       logged = annotation.findings.length;
       if (fresh.length > 0) await deps.auditWriter?.appendRedactions?.(ctx.traceId, fresh);
+    }
+    function loggedAtEnd(events: AsyncIterable<JsonObject>, onEnd: () => void = () => {}): AsyncIterable<JsonObject> {
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            yield* events;
+            onEnd();
+          } finally {
+            await writeLog();
+          }
+        },
+      };
     }
 
     const redacted = redactRequest(ctx.request.body, scan, actionFor, pseudonyms);
@@ -106,11 +120,15 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
     let outcome: Outcome;
     try {
       outcome = await next();
-    } finally {
-      // The request's findings are logged whatever the upstream did (errors included).
+    } catch (error) {
       await writeLog();
+      throw error;
     }
-    if (outcome.status >= 400 || (!settings.scanResponses && pseudonyms.size === 0)) return outcome;
+    if (outcome.status >= 400 || (!settings.scanResponses && pseudonyms.size === 0)) {
+      if (outcome.kind === 'stream') return { ...outcome, events: loggedAtEnd(outcome.events) };
+      await writeLog();
+      return outcome;
+    }
 
     const responseFindings: RedactionFinding[] = [];
     const response = createResponseRedaction({
@@ -139,21 +157,10 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
       await writeLog();
       return outcome;
     }
-    const events = response.redactStream(outcome.events);
     return {
       kind: 'stream',
       status: outcome.status,
-      events: {
-        async *[Symbol.asyncIterator]() {
-          try {
-            yield* events;
-            publish(ctx, 'response', responseFindings);
-          } finally {
-            // Also when the client disconnects mid-stream: what was found so far is logged.
-            await writeLog();
-          }
-        },
-      },
+      events: loggedAtEnd(response.redactStream(outcome.events), () => publish(ctx, 'response', responseFindings)),
     };
   };
 }

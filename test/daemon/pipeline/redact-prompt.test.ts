@@ -144,6 +144,28 @@ describe('redactPrompt through the daemon', () => {
     expect(audit?.redactions).toEqual({ 'EMAIL:pseudonymize': 1, 'CREDIT_CARD:mask': 1, 'PHONE:mask': 1 });
   });
 
+  it('logs the request findings when the upstream fails and when the client goes away mid-stream', async () => {
+    upstream.setFaults({ errorRate: 1, errorStatus: 500 });
+    await expect(client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: `Mail ${EMAIL}` }] })).rejects.toBeInstanceOf(APIError);
+    expect(redactionRows().map((row) => `${row.entity_type}:${row.action}`)).toEqual(['EMAIL:pseudonymize']);
+
+    upstream.setFaults({});
+    upstream.setOptions({ chunkCount: 400, chunkDelayMs: 5 });
+    const ended = new Promise<void>((resolve) => gateway.events.end.subscribe(function onEnd() {
+      gateway.events.end.unsubscribe(onEnd);
+      resolve();
+    }));
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: `Card ${CARD} please` }], stream: true }, { signal: controller.signal });
+    for await (const _chunk of stream) {
+      controller.abort();
+      break;
+    }
+    await ended;
+    expect(redactionRows().map((row) => `${row.entity_type}:${row.action}`)).toEqual(['EMAIL:pseudonymize', 'CREDIT_CARD:mask']);
+    expect(gateway.auditRows().at(-1)?.error_code).toBe('client_disconnected');
+  });
+
   it('never writes a redacted value into the SQLite files (database and WAL, read as raw bytes)', async () => {
     const secrets = [EMAIL, PHONE, CARD, SSN, JP_PHONE, API_KEY, PASSWORD, MODEL_EMAIL, MODEL_CARD];
     await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: prompt }] });
