@@ -205,7 +205,7 @@ function describeAction(a: Explanation['action']): string {
     case 'weighted':
       return `weighted ${(a.weights ?? []).map((w) => `${w.endpoint} ${Math.round(w.share * 1000) / 10}%`).join(', ')} (first target drawn by weight)`;
     case 'strategy':
-      return `strategy ${a.strategy?.type ?? '?'} over ${a.targets.join(', ')}${a.strategy?.type === 'cost_latency' ? ` (latency weight ${a.strategy.latencyWeight})` : ''}${a.strategy?.sloMs ? `, SLO ${a.strategy.sloMs} ms` : ''}`;
+      return `strategy ${a.strategy?.type ?? '?'} over ${a.targets.join(', ')}${a.strategy?.type === 'cost_latency' ? ` (latency weight ${a.strategy.latencyWeight})` : ''}${a.strategy?.effectiveSloMs ? `, SLO ${a.strategy.effectiveSloMs} ms${a.strategy.effectiveSloMs !== a.strategy.sloMs ? ' (the request\'s latency budget)' : ''}` : ''}`;
     default:
       return `route_to ${a.targets.join(', ')}`;
   }

@@ -46,7 +46,8 @@ export interface Explanation {
     readonly kind: string;
     readonly targets: readonly string[];
     readonly weights?: readonly { readonly endpoint: string; readonly share: number }[];
-    readonly strategy?: { readonly type: string; readonly latencyWeight: number; readonly sloMs: number | null };
+    /** effectiveSloMs: the tighter of the rule's slo_ms and the request's latency budget. */
+    readonly strategy?: { readonly type: string; readonly latencyWeight: number; readonly sloMs: number | null; readonly effectiveSloMs: number | null };
     readonly fallback: readonly string[];
     readonly retries: number;
     readonly maxTokens: number | null;
@@ -143,7 +144,16 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
       kind: action.kind,
       targets: action.routeTo !== null ? [action.routeTo] : action.kind === 'weighted' ? action.weighted.map((w) => w.endpoint) : (action.strategy?.targets ?? []),
       ...(action.kind === 'weighted' ? { weights: action.weighted.map((w) => ({ endpoint: w.endpoint, share: w.weight / weightTotal })) } : {}),
-      ...(action.strategy ? { strategy: { type: action.strategy.type, latencyWeight: action.strategy.latencyWeight, sloMs: action.strategy.sloMs } } : {}),
+      ...(action.strategy
+        ? {
+            strategy: {
+              type: action.strategy.type,
+              latencyWeight: action.strategy.latencyWeight,
+              sloMs: action.strategy.sloMs,
+              effectiveSloMs: tighter(action.strategy.sloMs, facts.latencyBudgetMs),
+            },
+          }
+        : {}),
       fallback: action.fallback,
       retries: action.retries,
       maxTokens: action.maxTokens,
@@ -153,4 +163,10 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
     tokens,
     outcome,
   };
+}
+
+function tighter(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }

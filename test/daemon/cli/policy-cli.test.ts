@@ -232,6 +232,7 @@ describe('kagami policy explain', () => {
     const explanation = JSON.parse(out) as Explanation;
     expect(explanation.matched.rule).toBe('fast-path');
     expect(explanation.facts.latencyBudgetMs).toBe(450);
+    expect(explanation.action.strategy).toEqual({ type: 'fastest', latencyWeight: 0.5, sloMs: 800, effectiveSloMs: 450 });
     if (explanation.outcome.kind !== 'routed') throw new Error('expected a route');
     // mini is measured at 1200 ms (over the 450 ms budget): big (600 ms hint) goes first.
     expect(explanation.outcome.candidates.map((c) => [c.endpoint, c.latencyMs, c.withinSlo])).toEqual([
