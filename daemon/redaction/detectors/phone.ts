@@ -12,6 +12,9 @@ import type { Detector, Span } from '../types.js';
 const CANDIDATE =
   /(?<![\w+.\-/@])(?:\+|\(\+?)?\d(?:[ .\-/]?\(?\d|\)[ .\-]?\d|\d){5,19}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w@]|[.\-/]\d)/g;
 const NANP = /^(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[ .-]?[2-9]\d{2}[ .-]\d{4}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?$/;
+// The same 3-3-4 grouping with digits the numbering plan does not assign ("(555) 123-4567"):
+// still written as a phone number, nothing else is written like that.
+const NANP_SHAPE = /^(?:\+?1[ .-]?)?(?:\(\d{3}\) ?\d{3}([ .-])|\d{3}([.-])\d{3}\2)\d{4}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?$/;
 // Three-two-four digits is how US social security numbers are written, not phone numbers.
 const SSN_SHAPE = /^\d{3}([- .])\d{2}\1\d{4}$/;
 const DATE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
@@ -58,6 +61,7 @@ function scoreShape(raw: string): number {
   }
   if (number.startsWith('00')) return 0; // "00-4348-5523": neither a country code nor a trunk prefix
   if (NANP.test(raw)) return 0.75;
+  if (NANP_SHAPE.test(raw)) return 0.6;
   const grouped = /[ .\-/()]/.test(number);
   if (number.startsWith('0') || number.startsWith('(0')) {
     if (digits >= 9 && digits <= 12) return grouped ? 0.6 : 0.4;

@@ -15,6 +15,8 @@ describeDetector(phoneDetector, {
     'tel. ⟦01 42 68 53 00⟧ (office)',
     'reach the desk on ⟦020 7946 0958⟧.',
     'ext ⟦(415) 555-0132 x204⟧',
+    '⟦(555) 123-4567⟧ is the front desk', // 3-3-4 with an unassigned exchange: still written as a phone
+    'fax ⟦001-541-754-3010⟧',
     'Tokyo office ⟦+81 3-1234-5678⟧', // the engine labels it JP_PHONE; the detector still finds it
     'license clerk\n\nPhone:\n⟦358 0594⟧', // the nearer context word decides
   ],
