@@ -231,3 +231,12 @@ export function totalUsage(prompt: number, completion: number, cached?: number):
   if (cached !== undefined) usage.cachedTokens = cached;
   return usage;
 }
+
+/**
+ * Reasoning text of a chat message or delta: `reasoning_content` (DeepSeek, vLLM, the wires
+ * here) or `reasoning` (OpenRouter, Ollama), whichever the upstream used.
+ */
+export function reasoningTextOf(holder: { reasoning_content?: unknown; reasoning?: unknown }): string {
+  const text = holder.reasoning_content ?? holder.reasoning;
+  return typeof text === 'string' ? text : '';
+}

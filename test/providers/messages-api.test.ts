@@ -78,6 +78,16 @@ describe('POST /v1/messages', () => {
     expect(delta).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 78, output_tokens: 9 } });
   });
 
+  it('turns OpenRouter’s recorded streamed reasoning into a thinking block before the text', async () => {
+    const client = await start([replay('openai-compatible', 'openrouter-stream-reasoning')]);
+    const message = await client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'What is 2+2?' }] }).finalMessage();
+    expect(message.content.map((block) => [block.type, block.type === 'thinking' ? block.thinking : block.type === 'text' ? block.text : ''])).toEqual([
+      ['thinking', 'This is a simple arithmetic question. 2+2 equals 4.'],
+      ['text', '2 + 2 = 4'],
+    ]);
+    expect(message.usage).toMatchObject({ input_tokens: 43, output_tokens: 36 });
+  });
+
   it('translates system, images, tools, tool results, stop sequences and thinking into the chat request', async () => {
     const client = await start([replay('openai', 'chat-stream-tool-roundtrip', 1)]);
     const message = await client.messages

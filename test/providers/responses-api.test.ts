@@ -116,6 +116,15 @@ describe('POST /v1/responses streaming', () => {
     expect(row?.api).toBe('openai.responses');
     expect(row?.error_code).not.toBeNull();
   });
+
+  it('streams OpenRouter’s recorded reasoning as a reasoning item before the answer, with reasoning tokens in usage', async () => {
+    const client = await start([replay('openai-compatible', 'openrouter-stream-reasoning')]);
+    const final = await client.responses.stream({ model: 'gpt-4o-mini', input: 'What is 2+2?', store: false }).finalResponse();
+    expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(final.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'This is a simple arithmetic question. 2+2 equals 4.' }] });
+    expect(final.output_text).toBe('2 + 2 = 4');
+    expect(final.usage).toMatchObject({ input_tokens: 43, output_tokens: 36, output_tokens_details: { reasoning_tokens: 13 } });
+  });
 });
 
 describe('POST /v1/responses requests', () => {

@@ -4,6 +4,7 @@
 // tool_use block, message_delta with stop_reason and usage, message_stop), so the Anthropic
 // SDK and Claude Code read it as if Anthropic answered.
 import type { JsonObject } from '../../pipeline/context.js';
+import { reasoningTextOf } from '../../providers/openai-shapes.js';
 import type { NamedEvent } from './event-stream.js';
 
 const STOP_REASONS: Record<string, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', function_call: 'tool_use', content_filter: 'refusal' };
@@ -45,10 +46,11 @@ function parseArguments(args: unknown): unknown {
 
 export function chatToMessage(body: JsonObject, model: string): JsonObject {
   const choice = ((body['choices'] as JsonObject[] | undefined) ?? [])[0] ?? {};
-  const message = (choice['message'] ?? {}) as { content?: unknown; reasoning_content?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+  const message = (choice['message'] ?? {}) as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
   const content: JsonObject[] = [];
-  if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
-    content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+  const reasoning = reasoningTextOf(message);
+  if (reasoning !== '') {
+    content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   }
   if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
   for (const call of message.tool_calls ?? []) {
@@ -93,10 +95,11 @@ export class ChunksToAnthropicEvents {
     }
     if (chunk['usage'] !== undefined && chunk['usage'] !== null) this.usage = chunk['usage'] as OpenAiUsage;
     for (const choice of (chunk['choices'] as JsonObject[] | undefined) ?? []) {
-      const delta = (choice['delta'] ?? {}) as { content?: unknown; reasoning_content?: unknown; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
-      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
+      const delta = (choice['delta'] ?? {}) as { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
+      const reasoning = reasoningTextOf(delta);
+      if (reasoning !== '') {
         this.ensure({ kind: 'thinking' }, out, { type: 'thinking', thinking: '', signature: '' });
-        out.push(this.delta({ type: 'thinking_delta', thinking: delta.reasoning_content }));
+        out.push(this.delta({ type: 'thinking_delta', thinking: reasoning }));
       }
       // Tool fragments first: a delta carrying both is text held back (redaction) and released
       // with the call's last fragment, and the call's block must get its fragment before it closes.

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { GatewayError } from '../../../shared/errors.js';
 import type { ResponsesRequest } from '../../../shared/schemas/responses.js';
 import type { JsonObject } from '../../pipeline/context.js';
+import { reasoningTextOf } from '../../providers/openai-shapes.js';
 import type { NamedEvent } from '../anthropic/event-stream.js';
 
 function newId(prefix: string): string {
@@ -107,6 +108,7 @@ interface ChatMessage {
   content?: unknown;
   refusal?: unknown;
   reasoning_content?: unknown;
+  reasoning?: unknown;
   tool_calls?: { id: string; function: { name: string; arguments: string } }[];
 }
 
@@ -115,7 +117,8 @@ export function chatToResponse(body: JsonObject, req: ResponsesRequest): JsonObj
   const choice = ((body['choices'] as JsonObject[] | undefined) ?? [])[0] ?? {};
   const message = (choice['message'] ?? {}) as ChatMessage;
   const output: JsonObject[] = [];
-  if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') output.push(reasoningItem(newId('rs'), message.reasoning_content));
+  const reasoning = reasoningTextOf(message);
+  if (reasoning !== '') output.push(reasoningItem(newId('rs'), reasoning));
   const content: JsonObject[] = [];
   if (typeof message.content === 'string' && message.content !== '') content.push(textPart(message.content));
   if (typeof message.refusal === 'string' && message.refusal !== '') content.push({ type: 'refusal', refusal: message.refusal });
@@ -145,6 +148,7 @@ type OpenItem = TextItem | ToolItem;
 interface ChunkDelta {
   content?: unknown;
   reasoning_content?: unknown;
+  reasoning?: unknown;
   tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
 }
 
@@ -181,7 +185,8 @@ export class ChunksToResponseEvents {
     for (const choice of (chunk['choices'] as JsonObject[] | undefined) ?? []) {
       if ((choice['index'] ?? 0) !== 0) continue; // Responses has one answer; n > 1 is not part of it
       const delta = (choice['delta'] ?? {}) as ChunkDelta;
-      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.#appendText('reasoning', delta.reasoning_content, out);
+      const reasoning = reasoningTextOf(delta);
+      if (reasoning !== '') this.#appendText('reasoning', reasoning, out);
       if (typeof delta.content === 'string' && delta.content !== '') this.#appendText('message', delta.content, out);
       for (const call of delta.tool_calls ?? []) this.#appendToolCall(call, out);
       if (choice['finish_reason'] !== null && choice['finish_reason'] !== undefined) this.#finishReason = choice['finish_reason'];
