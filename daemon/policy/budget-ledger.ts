@@ -25,6 +25,8 @@ export interface BudgetWarning {
 export interface BudgetCrossing extends BudgetWarning {
   readonly level: 'soft' | 'hard';
   readonly period: string;
+  /** The tenant of the request that crossed (for a key budget, the key's tenant). */
+  readonly tenant: string;
 }
 
 export interface BudgetSubject {
@@ -109,7 +111,7 @@ export class BudgetLedger {
         if (cap === null) continue;
         const entry = this.entry(budget.per, id, period);
         const spend = entry.spend;
-        const crossing = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap, period };
+        const crossing = { scope: budget.per, subject: id, window, spendUsd: spend, capUsd: cap, ratio: spend / cap, period, tenant: subject.tenant };
         if (spend + entry.inFlight >= cap) {
           const inFlight = entry.inFlight > 0 ? ` + $${entry.inFlight.toFixed(4)} in flight` : '';
           if (spend >= cap) this.reportOnce({ ...crossing, level: 'hard' });
@@ -121,7 +123,7 @@ export class BudgetLedger {
         }
         if (!held.includes(entry)) held.push(entry);
         if (spend >= cap * budget.softRatio) {
-          const { period: _period, ...warning } = crossing;
+          const { period: _period, tenant: _tenant, ...warning } = crossing;
           warnings.push(warning);
           if (this.reportOnce({ ...crossing, level: 'soft' }) && budgetWarningChannel.hasSubscribers) budgetWarningChannel.publish(warning);
         }

@@ -69,7 +69,7 @@ export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntim
         ?.appendAdminEvent({
           type: crossing.level === 'soft' ? 'budget_soft_limit' : 'budget_exceeded',
           actor: 'daemon',
-          tenant: crossing.scope === 'tenant' ? crossing.subject : null,
+          tenant: crossing.tenant,
           details: { ...crossing },
         })
         .catch(onError);
