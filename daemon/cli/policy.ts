@@ -25,7 +25,7 @@ const CHECK_USAGE = `  kagami policy check FILE… [--config FILE] [--json]
 const EXPLAIN_USAGE = `  kagami policy explain FILE --request REQ.json [--config FILE] [--seed N] [--json]
       run one request through the policy: the facts rules see, every condition of every
       rule tested up to the match, the action, the candidates with scores, the chosen
-      endpoint (or why it is refused). REQ.json: an OpenAI request body, or
+      endpoint (or why it is refused). REQ.json (- for stdin): an OpenAI request body, or
       { tenant, user, role, headers, at, data_class, latency_ms, body } (README, Policy)`;
 
 const USAGE = `Usage:
@@ -142,7 +142,7 @@ async function runExplain(argv: readonly string[]): Promise<number> {
 function readExplainRequest(file: string): ExplainRequest {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
   } catch (cause) {
     throw new Error(`${file}: ${(cause as Error).message}`, { cause });
   }
