@@ -69,6 +69,9 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const report = simulatePolicy(records, { policy, config, seed, now: Date.now() });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, policyFile, policy.version, values.from ?? values.traffic ?? ''));
+  if (config === null && (report.refused.model_not_found ?? 0) > 0) {
+    process.stderr.write('Note: requests routed to $requested were refused because no config names the model aliases: pass --config.\n');
+  }
   if (values.from !== undefined) {
     const blind = policy.rules.filter((rule) => rule.conditions.some((c) => UNRECORDED.has(c.name))).map((rule) => rule.name);
     if (blind.length > 0) {

@@ -161,6 +161,11 @@ models:
     expect(await kagami('simulate', '--policy', withHeaders, '--from', dataDir)).toBe(0);
     expect(err).toContain('Note: rule(s) by-project test headers, metadata or declared budgets, which the audit trail does not record');
 
+    // $requested needs the config's model aliases.
+    expect(await kagami('simulate', '--policy', policy, '--from', dataDir, '--json')).toBe(0);
+    expect((JSON.parse(out) as SimulationReport).refused).toEqual({ model_not_found: 3 });
+    expect(err).toContain('pass --config');
+
     // --since limits the replay to recent traffic.
     expect(await kagami('simulate', '--policy', policy, '--from', dataDir, '--since', '2h', '--json')).toBe(0);
     expect((JSON.parse(out) as SimulationReport).requests).toBe(10);
