@@ -7,9 +7,10 @@
 //            tests every rule (the worst case) and one matching rule 50 the typical case
 //   decide   decideRoute: candidates, fallbacks, on-prem guard, breaker order
 // and, separately, a cost_latency ranking, which adds the real tokenizer's prompt count.
-// Then the gateway's added latency with routing on: the real app (SQLite keys and audit,
-// redaction on) in front of the mock upstream, without a policy and with this policy, against
-// the upstream called directly; sequential requests, interleaved rounds, p50/p99.
+// Then the gateway's added latency with routing on: the real app (SQLite keys and audit;
+// redaction off, as in the gateway bench's main rows) in front of the mock upstream, without a
+// policy and with this policy, against the upstream called directly; sequential requests,
+// interleaved rounds, p50/p99.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,7 +166,7 @@ async function measureGatewayOverhead(): Promise<void> {
   const upstream = await startMockUpstream({ keepRecent: 0 });
   const dataDir = mkdtempSync(join(tmpdir(), 'kagami-bench-policy-'));
   const config = parseConfig(
-    `data_dir: ${dataDir}\nproviders:\n  - { id: sim, type: openai, base_url: "${upstream.url}" }\nmodels:\n  - { name: bench-chat, provider: sim, model: kagami-sim-chat }\n`,
+    `data_dir: ${dataDir}\nredaction: { enabled: false }\nproviders:\n  - { id: sim, type: openai, base_url: "${upstream.url}" }\nmodels:\n  - { name: bench-chat, provider: sim, model: kagami-sim-chat }\n`,
     'bench.yaml',
     { env: {}, providerTypes: adapterIds() },
   );
