@@ -4,7 +4,7 @@
 // budget, breakers and health checks, all on an injected clock and a seeded RNG.
 import { countTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import type { CandidateReport } from '../../../daemon/policy/evaluate.js';
 import { startRoutedGateway, type RoutedGateway } from './routed-gateway.js';
@@ -262,13 +262,18 @@ describe('circuit breakers', () => {
       ['a', 'open'],
     ]);
 
-    // After the cool-down a recovered; of three concurrent requests exactly one probes a.
+    // After the cool-down a recovered. The probe request is held at a (slow answer) while two
+    // more requests arrive: they must not go to a too; they are served by b.
     a.setFaults({});
-    a.setOptions({ latencyMs: 800 }); // the probe is still in flight when the other two arrive
+    a.setOptions({ latencyMs: 1000 });
     g.clock.now += 10_000;
-    const results = await Promise.all([ask(g), ask(g), ask(g)]);
-    expect(results.map((r) => r.endpoint).sort()).toEqual(['a', 'b', 'b']);
+    const probe = ask(g);
+    await vi.waitFor(() => expect(a.stats.requests).toBe(4), { interval: 5, timeout: 5000 });
+    expect(g.runtime.routing.breakers.stateOf('a')).toBe('half_open');
+    expect((await ask(g)).endpoint).toBe('b');
+    expect((await ask(g)).endpoint).toBe('b');
     expect(a.stats.requests).toBe(4);
+    expect((await probe).endpoint).toBe('a');
     expect(g.runtime.routing.breakers.stateOf('a')).toBe('closed');
     a.setOptions({ latencyMs: 0 });
     expect((await ask(g)).endpoint).toBe('a');
