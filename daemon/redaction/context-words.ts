@@ -31,7 +31,7 @@ function wordsPattern(words: readonly string[] | undefined): RegExp | null {
   if (words === undefined || words.length === 0) return null;
   // Longest first, so a phrase ("license number") wins over its first word.
   const escaped = [...words].sort((a, b) => b.length - a.length).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '[\\s_-]?'));
-  // No \b on the left for non-ASCII words would be needed; every word here is ASCII.
+  // Any non-alphanumeric character (or the start) before a word; Japanese words work too.
   return new RegExp(`(?:^|[^a-z0-9])(?:${escaped.join('|')})(?![a-z])`, 'gi');
 }
 

@@ -30,6 +30,7 @@ describeDetector(creditCardDetector, {
     'ID4111111111111111', // glued to a word
     'total 4111111111111111.50', // a decimal amount
     'card 0000 0000 0000 0000',
+    '法人番号：4408622684398', // 13 digits that pass Luhn after a corporate-number label
   ],
 });
 
