@@ -2,11 +2,14 @@
 // upstream, redacted) and before selectRoute. Only non-streamed requests whose policy rule
 // enables caching (`cache:` per rule, or the policy's `cache.enabled`) take part. A hit answers
 // without calling any upstream, marked `x-kagami-cache: hit` and in ctx.annotations.cache; a
-// miss stores a successful answer for the rule's TTL.
+// miss stores a successful answer for the rule's TTL. Requests whose PII the policy lets through
+// unredacted are never cached (`x-kagami-cache: bypass`). The answer is stored as the upstream
+// sent it (placeholders, not restored values); response masking runs on every hit.
 import { getDecision } from '../policy/decision.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { ResponseCache } from '../policy/response-cache.js';
-import type { Stage } from './context.js';
+import type { RedactionAnnotation } from '../../shared/schemas/redaction.js';
+import type { RequestContext, Stage } from './context.js';
 
 export interface ServeFromCacheDeps {
   readonly policyRuntime?: PolicyRuntime;
@@ -15,7 +18,9 @@ export interface ServeFromCacheDeps {
 /** ctx.annotations.cache */
 export interface CacheAnnotation {
   hit: boolean;
-  key: string;
+  /** First 16 hex digits of the key (absent when bypassed). */
+  key?: string;
+  bypass?: string;
   ageS?: number;
   ttlS: number;
 }
@@ -26,6 +31,13 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
     const decision = getDecision(ctx);
     const ttlS = decision?.rule.action.cacheTtlS ?? null;
     if (runtime === undefined || decision === undefined || ttlS === null || ctx.request.body.stream === true) return next();
+    if (carriesUnredactedPii(ctx)) {
+      // PII the policy lets through as is (action allow) would end up in the key's source and
+      // likely in the stored answer: such requests are never cached.
+      ctx.annotations.cache = { hit: false, ttlS, bypass: 'unredacted PII' } satisfies CacheAnnotation;
+      ctx.responseHeaders['x-kagami-cache'] = 'bypass';
+      return next();
+    }
     const key = ResponseCache.keyFor(ctx.request.op, ctx.request.body, decision.candidates, ctx.principal?.tenant ?? '');
     const cached = runtime.cache.get(key);
     if (cached !== null) {
@@ -50,4 +62,9 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
     if (outcome.kind === 'json' && outcome.status === 200 && ctx.target !== undefined) runtime.cache.put(key, outcome.body, ctx.target, ttlS);
     return outcome;
   };
+}
+
+function carriesUnredactedPii(ctx: RequestContext): boolean {
+  const findings = (ctx.annotations.redaction as Pick<RedactionAnnotation, 'findings'> | undefined)?.findings ?? [];
+  return findings.some((finding) => finding.action === 'allow');
 }

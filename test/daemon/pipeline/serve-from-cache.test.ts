@@ -101,6 +101,23 @@ describe('serveFromCache in the running daemon', () => {
     }
   });
 
+  it('never caches a request whose PII the policy lets through unredacted', async () => {
+    await gw.close();
+    gw = await startPolicyDaemon({
+      policy: policy.replace('default: { route_to: mini }', 'default: { route_to: mini }\nredaction: { entities: { EMAIL: { action: allow } } }'),
+      keys: { alice: { tenant: 'acme', user: 'alice' } },
+      cloud: { echo: true },
+    });
+    const content = 'Please send the invoice to jane@example.com today.';
+    // Sent as is (the upstream echoes it); the config still masks it in the answer.
+    expect(await ask('alice', content)).toMatchObject({ cache: 'bypass', text: 'Please send the invoice to [EMAIL] today.' });
+    expect(JSON.stringify(gw.cloud.stats.recent)).toContain('jane@example.com');
+    expect((await ask('alice', content)).cache).toBe('bypass');
+    expect(gw.cloud.stats.requests).toBe(2);
+    expect(gw.auditRows().map((row) => row.cache_hit)).toEqual([false, false]);
+    expect((await ask('alice', 'No personal data here.')).cache).toBe('miss');
+  });
+
   it('keeps entries in SQLite across a daemon restart', async () => {
     await ask('alice', 'What is the return policy?');
     await gw.restart();
