@@ -240,6 +240,21 @@ describe('anthropic request translation', () => {
     ]);
   });
 
+  it('turns thinking on for a new question but not for the turn answering tool results (no signed thinking block to send back)', () => {
+    const question = [{ role: 'user', content: 'Weather in Paris?' }];
+    expect(build({ messages: question, reasoning_effort: 'medium' })['thinking']).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    const toolLoop = [
+      ...question,
+      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'Sunny' },
+    ];
+    const sent = build({ messages: toolLoop, reasoning_effort: 'medium' });
+    expect(sent['thinking']).toBeUndefined();
+    expect(sent['max_tokens']).toBe(4096);
+    // A later question after the loop is a fresh assistant turn: thinking is back.
+    expect(build({ messages: [...toolLoop, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'And Rome?' }], reasoning_effort: 'medium' })['thinking']).toEqual({ type: 'enabled', budget_tokens: 4096 });
+  });
+
   it('sends data-URL images as base64 sources and http URLs as url sources', () => {
     const sent = build({
       messages: [

@@ -260,3 +260,19 @@ describe('bedrock signing', () => {
     expect(signed.headers['x-amz-date']).toBeUndefined();
   });
 });
+
+describe('bedrock extended thinking in tool loops', () => {
+  it('sends no thinking on the turn answering tool results (the signed reasoning block cannot be sent back)', () => {
+    const claude = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
+    const sent = (messages: JsonObject[]) =>
+      JSON.parse(String(bedrockWire.buildRequest({ ...call({ messages, reasoning_effort: 'low' }), upstreamModel: claude }).body)) as JsonObject;
+    const question = [{ role: 'user', content: 'Weather in Paris?' }];
+    expect(sent(question)['additionalModelRequestFields']).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });
+    const loop = [
+      ...question,
+      { role: 'assistant', content: null, tool_calls: [{ id: 'tooluse_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'tooluse_1', content: 'Sunny' },
+    ];
+    expect(sent(loop)['additionalModelRequestFields']).toBeUndefined();
+  });
+});

@@ -100,7 +100,7 @@ export function toAnthropicRequest(req: ChatRequestIn, model: string, options: A
   if (req.stream === true) body['stream'] = true;
   if (typeof req.user === 'string') body['metadata'] = { user_id: req.user };
   const effort = req.reasoning_effort;
-  if (typeof effort === 'string' && effort !== 'none') {
+  if (typeof effort === 'string' && effort !== 'none' && !continuesToolUse(turns)) {
     const budget = THINKING_BUDGET[effort];
     if (budget === undefined) {
       throw new GatewayError('invalid_request', `unknown reasoning_effort "${effort}"`, { param: 'reasoning_effort' });
@@ -111,6 +111,17 @@ export function toAnthropicRequest(req: ChatRequestIn, model: string, options: A
   }
   Object.assign(body, toolFields(req));
   return body;
+}
+
+/**
+ * With thinking on, Anthropic requires the last assistant turn of a tool loop to start with
+ * its signed thinking block, which OpenAI-shaped histories cannot carry. Such a turn is sent
+ * without extended thinking (allowed, and the model still answers from the tool results)
+ * rather than failing with a 400.
+ */
+function continuesToolUse(turns: readonly Turn[]): boolean {
+  const lastAssistant = turns.findLast((turn) => turn.role === 'assistant');
+  return lastAssistant?.content.some((block) => block.type === 'tool_use') === true;
 }
 
 function userBlocks(content: ChatRequestIn['messages'][number]['content'], param: string): Block[] {

@@ -92,7 +92,10 @@ export function toConverseRequest(req: ChatRequestIn, modelId: string): JsonObje
   if (toolConfig !== undefined) body['toolConfig'] = toolConfig;
   const effort = req.reasoning_effort;
   // Extended thinking exists for Anthropic models on Bedrock only; other models ignore effort.
-  if (typeof effort === 'string' && effort !== 'none' && modelId.includes('anthropic.')) {
+  // As on Anthropic's API: the turn answering tool results would need its signed reasoning
+  // block back, which an OpenAI-shaped history cannot carry, so it goes without thinking.
+  const continuesToolUse = turns.findLast((turn) => turn.role === 'assistant')?.content.some((block) => 'toolUse' in block) === true;
+  if (typeof effort === 'string' && effort !== 'none' && modelId.includes('anthropic.') && !continuesToolUse) {
     const budget = THINKING_BUDGET[effort];
     if (budget === undefined) throw new GatewayError('invalid_request', `unknown reasoning_effort "${effort}"`, { param: 'reasoning_effort' });
     body['additionalModelRequestFields'] = { thinking: { type: 'enabled', budget_tokens: budget } };
