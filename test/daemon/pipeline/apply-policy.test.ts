@@ -257,6 +257,20 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect(lastAudit()).toMatchObject({ status: 503, error_code: 'upstream_unavailable', rule: 'pii-on-prem', endpoint: null });
   });
 
+  it('fails closed for a streamed request too', async () => {
+    gw.onprem.setFaults({ errorRate: 1, errorStatus: 500 });
+    const error = await alice.chat.completions
+      .create({ model: 'chat', messages: [{ role: 'user', content: email }], stream: true })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect((error as { status?: number }).status).toBe(503);
+    expect((error as Error).message).toContain('Not sent to any cloud endpoint.');
+    expect(gw.cloud.stats.requests).toBe(0);
+    expect(lastAudit()).toMatchObject({ stream: true, status: 503, rule: 'pii-on-prem' });
+  });
+
   it('fails closed when the on-prem endpoint is unreachable, and while its breaker is open', async () => {
     gw.onprem.setFaults({ reset: 'before-headers', resetRate: 1 });
     for (let i = 0; i < 6; i += 1) {
