@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 type Gold = { type: string; start: number; end: number };
-type Case = { text: string; spans: Gold[] };
+// `types`: the entity types a record is annotated for (others found in it are not scored).
+type Case = { text: string; spans: Gold[]; types?: string[] };
 
 const dataDir = process.argv[2] ?? '/work/shared/data';
 const outDir = path.join(import.meta.dirname, 'datasets');
@@ -52,8 +53,11 @@ function writeSet(name: string, cases: Case[]): void {
 function buildNames(): Case[] {
   type Record = { text: string; entities: { span: [number, number]; type: string }[] };
   const records = JSON.parse(fs.readFileSync(path.join(dataDir, 'ner-wikipedia-ja', 'ner-dev.json'), 'utf8')) as Record[];
+  // The corpus annotates people, places and organisations, not postal addresses: only JP_NAME
+  // findings are scored here (a real address in a sentence is not a false positive).
   return records.map((record) => ({
     text: record.text,
+    types: ['JP_NAME'],
     spans: record.entities
       .filter((entity) => entity.type === '人名')
       .map((entity) => ({ type: 'JP_NAME', start: entity.span[0], end: entity.span[1] })),
@@ -205,6 +209,44 @@ function buildStructured(): Case[] {
     const licence = `${10 + Math.floor(random() * 88)}${digits(10)}`;
     add(licenceT, licence, 'JP_DRIVERS_LICENSE');
     add(licenceT, `${licence}${digits(1)}`, null); // 13 digits
+  }
+  cases.push(...buildStructuredProse());
+  return cases;
+}
+
+/**
+ * Several identifiers in one longer message, as people write them in a request to a model (mixed
+ * widths and dashes), next to numbers that look alike but are not identifiers: amounts, dates,
+ * order numbers labelled as such (even 12 digits that pass the My Number check digit).
+ */
+function buildStructuredProse(): Case[] {
+  const cases: Case[] = [];
+  for (let i = 0; i < 60; i++) {
+    const base = digits(11);
+    const myNumber = variant(group4(base + myNumberCheck(base)));
+    const phone = variant(`0${pick(['7', '8', '9'])}0-${pick(['1', '2', '3', '4', '5', '6', '7', '8', '9'])}${digits(3)}-${digits(4)}`);
+    const landline = variant(`0${pick(['3', '6'])}-${digits(4)}-${digits(4)}`);
+    const postal = variant(`${digits(3)}-${digits(4)}`);
+    const decoyBase = digits(11);
+    const decoy = decoyBase + myNumberCheck(decoyBase); // valid check digit, labelled as an order number
+    const parts: [string, string | null][] = [
+      ['お世話になっております。先日の申請について、マイナンバーは', null],
+      [myNumber, 'JP_MY_NUMBER'],
+      [`です。注文番号${decoy}の件とは別です。ご不明点は携帯`, null],
+      [phone, 'JP_PHONE'],
+      [`か会社の代表${pick(['', '（'])}`, null],
+      [landline, 'JP_PHONE'],
+      [`${pick(['', '）'])}まで。書類は〒`, null],
+      [postal, 'JP_POSTAL_CODE'],
+      [`宛に送付済みです。金額は${digits(3)},${digits(3)}円、期日は2025-${pick(['01', '06', '12'])}-${pick(['10', '28'])}です。`, null],
+    ];
+    let text = '';
+    const spans: Gold[] = [];
+    for (const [piece, type] of parts) {
+      if (type !== null) spans.push({ type, start: text.length, end: text.length + piece.length });
+      text += piece;
+    }
+    cases.push({ text, spans });
   }
   return cases;
 }

@@ -35,7 +35,8 @@ function getLexicon(): Lexicon {
       addForm(byFirstChar, city);
       // 鎌ケ谷市 / 鎌ヶ谷市: both spellings are in use.
       if (/[ケヶ]/.test(city)) addForm(byFirstChar, city.includes('ケ') ? city.replace('ケ', 'ヶ') : city.replace('ヶ', 'ケ'));
-      const withoutDistrict = city.replace(/^.+?郡(?=.)/, '');
+      // 西多摩郡瑞穂町 → 瑞穂町; a 郡 inside a city's own name stays (蒲郡市, 小郡市).
+      const withoutDistrict = city.replace(/^.+?郡(?=.+[町村]$)/, '');
       if (withoutDistrict !== city) addForm(byFirstChar, withoutDistrict);
       const designated = /^(.+?市).+区$/.exec(city);
       if (designated?.[1] !== undefined) addForm(byFirstChar, designated[1]);
@@ -78,6 +79,10 @@ const BUILDING = new RegExp(
 
 // A town never ends in a particle (渋谷区で3人); kana inside it is fine (つつじが丘, 勝どき).
 const HIRAGANA_END = /(?:で|に|は|が|を|の|と|へ|も|や|から|まで|より)$/;
+// ...nor holds a phrase (清水にある北海道道67号 is a road after a town, not one town).
+const PHRASE_IN_TOWN = /にある|にて|である|する|した|して|から|まで|および|など|ため|による/;
+// A building never starts with a particle (…2082-5にあるモザイクタイルの博物館).
+const PARTICLE_START = /^[ \u3000]?(?:に|で|の|は|が|を|と|へ|も|や|から|まで)/;
 const COUNTER = /[人年月日回件円個名歳時分秒度位%万億千百台本枚階戸棟km]/;
 
 function townEndWithBlock(text: string, view: string, from: number): { townEnd: number; blockEnd: number } | undefined {
@@ -85,7 +90,9 @@ function townEndWithBlock(text: string, view: string, from: number): { townEnd: 
   let end = from;
   while (end - from <= 14) {
     const block = BLOCK.exec(view.slice(end, end + 40));
-    if (block !== null && block[0].length > 0 && !HIRAGANA_END.test(text.slice(from, end))) {
+    const town = text.slice(from, end);
+    if (PHRASE_IN_TOWN.test(town)) return undefined;
+    if (block !== null && block[0].length > 0 && !HIRAGANA_END.test(town)) {
       const blockEnd = trimBlock(view, end, end + block[0].length);
       // 3人, 1859年, 5度: a count or a date after a place name, not a block number.
       if (blockEnd > end && !COUNTER.test(view[blockEnd] ?? '')) return { townEnd: end, blockEnd };
@@ -134,7 +141,8 @@ export function findAddresses(text: string, tokens: readonly JapaneseToken[]): S
     if (withBlock !== undefined) {
       end = withBlock.blockEnd;
       score = prefecture !== undefined ? 0.95 : 0.85;
-      const building = BUILDING.exec(text.slice(end, end + 40));
+      const rest = text.slice(end, end + 40);
+      const building = PARTICLE_START.test(rest) ? null : BUILDING.exec(rest);
       if (building !== null) end += building[0].length;
     } else {
       tokensByStart ??= new Map(tokens.map((token) => [token.word_position - 1, token]));

@@ -4,20 +4,21 @@
 import type { Span } from '../types.js';
 import { findAddresses } from './addresses.js';
 import type { JapaneseTokenizer } from './kuromoji-tokenizer.js';
-import { findPersonNames } from './person-names.js';
+import { findPersonNames, type WordKind } from './person-names.js';
 
-const knownNames = new Map<string, boolean>();
+const knownWords = new Map<string, WordKind>();
 
-/** Whether IPADIC reads `word` alone as one person-name token (cached: katakana parts repeat). */
-function isDictionaryName(tokenizer: JapaneseTokenizer, word: string): boolean {
-  let known = knownNames.get(word);
-  if (known === undefined) {
+/** How IPADIC reads `word` alone (cached: the parts of foreign names repeat). */
+function lookUpWord(tokenizer: JapaneseTokenizer, word: string): WordKind {
+  let kind = knownWords.get(word);
+  if (kind === undefined) {
     const tokens = tokenizer.tokenize(word);
-    known = tokens.length === 1 && tokens[0]?.pos_detail_2 === '人名';
-    if (knownNames.size > 50_000) knownNames.clear(); // bounded: one worker, long-lived
-    knownNames.set(word, known);
+    const only = tokens.length === 1 ? tokens[0] : undefined;
+    kind = only === undefined || only.word_type === 'UNKNOWN' ? 'unknown' : only.pos_detail_2 === '人名' ? 'name' : 'word';
+    if (knownWords.size > 50_000) knownWords.clear(); // bounded: one worker, long-lived
+    knownWords.set(word, kind);
   }
-  return known;
+  return kind;
 }
 
 /** Name and address spans in `text`, sorted by start. */
@@ -25,7 +26,7 @@ export function analyzeJapaneseText(tokenizer: JapaneseTokenizer, text: string):
   const tokens = tokenizer.tokenize(text);
   const addresses = findAddresses(text, tokens);
   // A name part inside an address (町名 like 八丁西町 or 吉田) belongs to the address.
-  const names = findPersonNames(tokens, (word) => isDictionaryName(tokenizer, word)).filter(
+  const names = findPersonNames(tokens, (word) => lookUpWord(tokenizer, word)).filter(
     (name) => !addresses.some((address) => address.score >= 0.5 && address.start < name.end && name.start < address.end),
   );
   return [...names, ...addresses].sort((a, b) => a.start - b.start);

@@ -5,7 +5,9 @@
 // Context moves the score, Presidio-style: an honorific (さん/様/氏/君/ちゃん/殿) or a title
 // (先生, 監督, 社長…) after the name raises it, and even makes a noun IPADIC does not know a name
 // (ボゴラッド氏); a name part glued to an organisation or place word (田中工業, 本田技研,
-// 豊田市) is part of that proper noun, not a person, and is dropped.
+// 豊田市) is part of that proper noun, not a person, and is dropped. A surname followed by one to
+// three single kanji IPADIC splits apart (岡部+冬+彦, 金子+達+仁) is read as a full name when the
+// phrase ends there; a full name is kept before a plain noun (手塚治虫原作, 河野太郎外務大臣).
 import type { Span } from '../types.js';
 import type { JapaneseToken } from './kuromoji-tokenizer.js';
 
@@ -16,7 +18,14 @@ const TITLES = new Set([
   '捕手', '夫人', '皇帝', '国王', '王', '将軍', '作曲家', '作家', '歌手', '俳優', '女優', '記者', '師匠',
   '氏', '卿', '外相', '蔵相', '主将', 'コーチ', 'アナ', '画伯', '容疑', '元帥', '提督', '司令官', '少佐',
   '中佐', '大佐', '少将', '中将', '大将', '伍長', '軍曹', '親方', '関', '殿下', '陛下', '上人', '和尚',
+  '大使', '党首', '頭取', '中尉', '大尉', '少尉', '伯爵', '子爵', '公爵', '侯爵', '男爵', '騎手', '棋士',
+  '力士', '内野手', '外野手', '監督代行', '主審', '会長代行', '理事', '取締役', '編集長', '局長', '次官',
 ]);
+// Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
+const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
+// Single kanji that end a place, organisation or family name rather than a given name.
+const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂]$/;
+const SINGLE_KANJI = /^\p{Script=Han}$/u;
 
 // Words that turn a preceding name part into an organisation, place, work or product name.
 const COMPOUND_HEADS =
@@ -81,23 +90,58 @@ function startOf(token: JapaneseToken): number {
   return token.word_position - 1;
 }
 
+/** How the dictionary reads a word on its own: a person name, another known word, or unknown. */
+export type WordKind = 'name' | 'word' | 'unknown';
+
+/** Nothing more of a name follows: a particle, punctuation, the end, an honorific or a title. */
+function endsPhrase(token: JapaneseToken | undefined): boolean {
+  if (token === undefined) return true;
+  if (token.pos === '助詞' || token.pos === '記号' || token.pos === '助動詞' || token.pos === '接続詞') return true;
+  return isHonorific(token) || isTitle(token) || PERSON_FOLLOWERS.has(token.surface_form);
+}
+
+/** A single kanji IPADIC split off a given name it does not list (冬 in 冬彦, 仁 in 達仁). */
+function isGivenNameKanji(token: JapaneseToken): boolean {
+  if (token.pos !== '名詞' || !SINGLE_KANJI.test(token.surface_form) || NOT_GIVEN_NAME_CHAR.test(token.surface_form)) return false;
+  if (isHonorific(token) || isTitle(token) || PERSON_FOLLOWERS.has(token.surface_form)) return false;
+  return token.pos_detail_1 !== '接尾' || token.pos_detail_2 === '一般';
+}
+
 /**
- * Person-name spans over the tokens of a text (offsets into that text). `isKnownNamePart` says
- * whether a katakana word alone is a name in the dictionary (kuromoji reads ロッキー・ロメロ as
- * one unknown word, so its parts are looked up separately).
+ * ロッキー・ロメロ, ヤス・マリーナ・サーキット: kuromoji reads a foreign name as one unknown word,
+ * so its parts are looked up alone. A part that is an ordinary word (サーキット, カンパニー) makes
+ * it a thing; a part listed as a name makes it a person; unknown parts lean towards a person.
+ */
+function scoreKatakanaCompound(word: string, lookUpWord: (word: string) => WordKind): number {
+  const kinds = word
+    .split(/[・＝=]/)
+    .filter((part) => part.length > 1)
+    .map(lookUpWord);
+  if (kinds.includes('word')) return kinds.includes('name') ? 0.45 : 0.3;
+  return kinds.includes('name') ? 0.8 : 0.6;
+}
+
+/**
+ * Person-name spans over the tokens of a text (offsets into that text). `lookUpWord` says how
+ * the dictionary reads a word alone (kuromoji reads ロッキー・ロメロ as one unknown word, so its
+ * parts are looked up separately).
  */
 export function findPersonNames(
   tokens: readonly JapaneseToken[],
-  isKnownNamePart: (word: string) => boolean = () => false,
+  lookUpWord: (word: string) => WordKind = () => 'unknown',
 ): Span[] {
   const spans: Span[] = [];
   let i = 0;
   while (i < tokens.length) {
     const first = tokens[i];
     if (first === undefined) break;
-    const startsName = isNamePart(first);
+    // 矢守克也: a surname IPADIC lists as a place, right before a given name.
+    const placeSurname =
+      first.pos_detail_1 === '固有名詞' && first.pos_detail_2 === '地域' && tokens[i + 1] !== undefined && isNamePart(tokens[i + 1]!) && tokens[i + 1]!.pos_detail_3 === '名';
+    const startsName = isNamePart(first) || placeSurname;
     const honorificNext = isUnknownProperNoun(first) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
-    const katakanaCompound = isKatakanaWord(first) && /[・＝=]/.test(first.surface_form);
+    // A joiner inside the word (アンドロイド・ ends one: no compound).
+    const katakanaCompound = isKatakanaWord(first) && /[^・＝=][・＝=][^・＝=]/.test(first.surface_form);
     if (!startsName && !honorificNext && !katakanaCompound) {
       i++;
       continue;
@@ -106,21 +150,46 @@ export function findPersonNames(
     let j = i + 1;
     let parts = startsName ? 1 : 0;
     let hasGiven = first.pos_detail_3 === '名';
-    let hasFamily = first.pos_detail_3 === '姓';
+    let hasFamily = first.pos_detail_3 === '姓' || placeSurname;
+    let givenChars = 0;
+    let joinedWord = false;
+    let givenGuessed = false; // the given name is kanji IPADIC does not list as one
     for (;;) {
       const next = tokens[j];
       if (next === undefined) break;
       if (isNamePart(next)) {
         parts++;
+        if (next.pos_detail_3 === '名') givenChars += next.surface_form.length;
         hasGiven ||= next.pos_detail_3 === '名';
         hasFamily ||= next.pos_detail_3 === '姓';
         j++;
+      } else if (hasFamily && givenChars < 3 && isGivenNameKanji(next)) {
+        // 岡部+冬+彦が, 千恵+蔵: single kanji up to a three-character given name, then the phrase ends.
+        let k = j;
+        let chars = givenChars;
+        while (chars < 3 && tokens[k] !== undefined && isGivenNameKanji(tokens[k]!)) {
+          chars++;
+          k++;
+        }
+        if (!endsPhrase(tokens[k])) break;
+        hasGiven = true;
+        givenGuessed = givenChars === 0;
+        givenChars = chars;
+        j = k;
       } else if (NAME_JOINERS.has(next.surface_form) && (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? ''))) {
         j += 2;
-        parts += isNamePart(tokens[j - 1]!) ? 1 : 0;
+        const joined = tokens[j - 1]!;
+        parts += isNamePart(joined) ? 1 : 0;
+        // ジョージ・ピーボディ・アンド・カンパニー: an ordinary word among the parts makes it a thing.
+        joinedWord ||=
+          !isNamePart(joined) &&
+          (joined.word_type === 'UNKNOWN'
+            ? joined.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && lookUpWord(part) === 'word')
+            : joined.pos_detail_1 !== '固有名詞');
       } else if (hasFamily && !hasGiven && isGivenNameCandidate(next, tokens[j + 1])) {
         // A surname followed by a given name IPADIC does not list (椎名+林檎, 竹中+麻奈).
         hasGiven = true;
+        givenGuessed = true;
         j++;
       } else break;
     }
@@ -133,16 +202,18 @@ export function findPersonNames(
 
     if (before !== undefined && ORG_BEFORE.test(before.surface_form)) continue;
     const honorific = isHonorific(after);
-    const titled = isTitle(after);
-    if (isCompoundHead(after)) continue;
+    const titled = isTitle(after) || (after !== undefined && PERSON_FOLLOWERS.has(after.surface_form));
+    // A full name stays a person before a plain noun (手塚治虫原作); only organisation and place
+    // words make it part of a proper noun (松下幸之助記念館).
+    const fullName = hasFamily && hasGiven && !givenGuessed;
+    if (!titled && (fullName ? after !== undefined && after.pos === '名詞' && COMPOUND_HEADS.test(after.surface_form) : isCompoundHead(after))) continue;
 
     let score: number;
-    if (parts === 0 && katakanaCompound) {
-      // ロッキー・ロメロ or ロウズ・ステート・シアター? A person when a part is a known name.
-      const known = first.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && isKnownNamePart(part));
-      score = known ? 0.8 : 0.4;
-    } else if (parts === 0) score = 0.5; // a noun IPADIC does not know, made a name by context
-    else if (hasFamily && hasGiven) score = 0.85;
+    if (joinedWord) score = 0.3;
+    else if (parts === 0 && katakanaCompound) score = scoreKatakanaCompound(first.surface_form, lookUpWord);
+    else if (parts === 1 && !hasGiven && end - start === 1) score = 0.4; // 森, 章: one kanji alone is rarely a name
+    else if (parts === 0) score = 0.5; // a noun IPADIC does not know, made a name by context
+    else if (hasFamily && hasGiven) score = givenGuessed ? 0.6 : 0.85;
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
     if (honorific) score += 0.35;

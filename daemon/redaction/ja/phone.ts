@@ -45,10 +45,12 @@ export const japanesePhoneDetector: Detector = {
     const view = normalizedView(text);
     const spans: Span[] = [];
     for (const match of view.matchAll(CANDIDATE)) {
-      const raw = match[0];
+      // （03-1234-5678）: a bracket around the whole number is not part of it; 03(1234)5678 keeps its own.
+      const wrapped = match[0].startsWith('(') && !match[0].includes(')');
+      const raw = wrapped ? match[0].slice(1) : match[0];
       const digits = nationalDigits(raw);
       if (digits === null || !isJapanesePhoneNumber(digits)) continue;
-      const start = match.index;
+      const start = match.index + (wrapped ? 1 : 0);
       const end = start + raw.length;
       const separated = SEPARATOR.test(raw) || raw.startsWith('+');
       const named = keywordNear(text, start, end, PHONE_WORDS);

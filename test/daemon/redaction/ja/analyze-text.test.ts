@@ -46,7 +46,49 @@ describe('person names', () => {
   });
 });
 
+describe('person names: given names IPADIC splits, context after a full name', () => {
+  it('reads a surname and one to three single kanji before a particle as a full name', () => {
+    expect(found('漫画家・岡部冬彦がデザインした。')).toEqual([['JP_NAME', '岡部冬彦']]);
+    expect(found('スポーツジャーナリストの金子達仁と結婚した。')).toEqual([['JP_NAME', '金子達仁']]);
+    expect(found('片岡千恵蔵が主演した映画')).toEqual([['JP_NAME', '片岡千恵蔵']]);
+  });
+
+  it('keeps a full name before a plain noun, a role or a plural suffix', () => {
+    expect(found('「ミクロイドS」は手塚治虫原作の漫画。')).toEqual([['JP_NAME', '手塚治虫']]);
+    expect(found('写真部には増本淳らが在籍した。')).toEqual([['JP_NAME', '増本淳']]);
+    expect(found('河野大使が会見した。')).toEqual([['JP_NAME', '河野']]);
+  });
+
+  it('still drops a name that is part of an organisation or place name', () => {
+    expect(found('松下幸之助記念館を訪れた。').filter(([type]) => type === 'JP_NAME')).toEqual([]);
+    expect(found('田中工業に入社した。')).toEqual([]);
+  });
+
+  it('scores foreign names by their parts: unknown parts are a person, dictionary words a thing', () => {
+    expect(found('アモス・コレック、デヴィッド・リンチらが参加した。')).toEqual([
+      ['JP_NAME', 'アモス・コレック'],
+      ['JP_NAME', 'デヴィッド・リンチ'],
+    ]);
+    expect(found('ジョージ・ピーボディ・アンド・カンパニーに入社した。')).toEqual([]);
+    expect(found('決勝はヤス・マリーナ・サーキットで行われた。')).toEqual([]);
+  });
+
+  it('does not report one kanji alone without context', () => {
+    expect(found('森の中で騎士に出会った。')).toEqual([]);
+  });
+});
+
 describe('addresses', () => {
+  it('does not read a city whose name holds 郡 as its bare suffix (蒲郡市 is not 市)', () => {
+    expect(found('市制施行58周年を迎えた。')).toEqual([]);
+    expect(found('愛知県蒲郡市港町1番1号')).toEqual([['JP_ADDRESS', '愛知県蒲郡市港町1番1号']]);
+  });
+
+  it('ends an address at a phrase: no building after にある, no town across にある', () => {
+    expect(found('岐阜県多治見市笠原町2082-5にあるモザイクタイルの博物館')).toEqual([['JP_ADDRESS', '岐阜県多治見市笠原町2082-5']]);
+    expect(found('厚沢部町清水にある北海道道67号を走る。').filter(([, value]) => value.includes('67号'))).toEqual([]);
+  });
+
   it('finds a full address with full-width digits and dashes, offsets exact', () => {
     const text = '山田太郎さんは東京都渋谷区恵比寿１丁目１８－１に住んでいる。';
     expect(found(text)).toEqual([
