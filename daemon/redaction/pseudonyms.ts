@@ -35,6 +35,14 @@ export class PseudonymTable {
   private readonly byValue = new Map<string, string>();
   private readonly byPlaceholder = new Map<string, string>();
   private readonly counters = new Map<string, number>();
+  /** Placeholder-like text the request itself contains: never minted, so never "restored". */
+  private readonly reserved = new Set<string>();
+
+  /** Marks every `<LABEL_N>` already written in `text` (by the user) as taken. */
+  reserveExisting(text: string): void {
+    if (!text.includes('<')) return;
+    for (const match of text.matchAll(PLACEHOLDER)) this.reserved.add(match[0]);
+  }
 
   /** The placeholder for this value, minted on first sight. */
   placeholderFor(type: EntityType, value: string): string {
@@ -42,7 +50,8 @@ export class PseudonymTable {
     const existing = this.byValue.get(key);
     if (existing !== undefined) return existing;
     const label = placeholderLabel(type);
-    const next = (this.counters.get(label) ?? 0) + 1;
+    let next = (this.counters.get(label) ?? 0) + 1;
+    while (this.reserved.has(`<${label}_${next}>`)) next++;
     this.counters.set(label, next);
     const placeholder = `<${label}_${next}>`;
     this.byValue.set(key, placeholder);

@@ -7,6 +7,7 @@ import type { EntityType, RedactionAction, RedactionFinding } from '../../shared
 import type { JsonObject } from '../pipeline/context.js';
 import { maskedPreview } from './preview.js';
 import type { PseudonymTable } from './pseudonyms.js';
+import { collectTextSlots } from './request-texts.js';
 import type { PiiScan } from './scanner.js';
 import type { Span } from './types.js';
 
@@ -66,6 +67,10 @@ export function redactRequest<T extends JsonObject>(
   const findings: RedactionFinding[] = [];
   const blocked = new Set<EntityType>();
   const rewrites: { write: (target: JsonObject) => void }[] = [];
+  // A user may have written "<EMAIL_1>" themselves: new placeholders skip such names.
+  if (scan.slots.some(({ spans }) => spans.some((span) => actionFor(span.type) === 'pseudonymize'))) {
+    for (const slot of collectTextSlots(body)) pseudonyms.reserveExisting(slot.text);
+  }
   for (const { slot, spans } of scan.slots) {
     spans.forEach((span, index) => {
       const action = actionFor(span.type);

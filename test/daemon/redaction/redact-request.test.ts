@@ -43,6 +43,14 @@ describe('redactRequest', () => {
     expect(pseudonyms.originalOf('<PHONE_1>')).toBe('+44 20 7946 0958');
   });
 
+  it('never mints a placeholder the user already wrote, so their text comes back as written', async () => {
+    const own = { model: 'm', messages: [{ role: 'user', content: 'Template: Dear <EMAIL_1>,' }, { role: 'user', content: 'send it to alice@example.com' }] };
+    const pseudonyms = new PseudonymTable();
+    const result = redactRequest(own, await scanBody(own), actions({ EMAIL: 'pseudonymize' }), pseudonyms);
+    expect(result.body.messages[1]?.content).toBe('send it to <EMAIL_2>');
+    expect(pseudonyms.restore('Dear <EMAIL_1>, see <EMAIL_2>')).toBe('Dear <EMAIL_1>, see alice@example.com');
+  });
+
   it('blocks: leaves the body as it was and names the blocked types', async () => {
     const original = body();
     const result = redactRequest(original, await scanBody(original), actions({ CREDIT_CARD: 'block' }), new PseudonymTable());
