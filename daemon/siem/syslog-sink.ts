@@ -4,7 +4,9 @@
 // half-close after the last frame: the collector reads everything we sent before it sees our
 // end-of-stream and closes its side, so its orderly close (FIN, or TLS close_notify + FIN)
 // confirms the whole batch was read. A reset, a timeout or a refused connection fails the
-// batch and the outbox resends it.
+// batch and the outbox resends it. "Read" is the most plain syslog can confirm: a collector
+// that drops its in-memory queue when it stops loses what it read (rsyslog keeps it with
+// `main_queue(queue.filename=… queue.saveOnShutdown="on")`, as the tests configure it).
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { SyslogSinkConfig } from '../../shared/schemas/siem.js';

@@ -60,6 +60,9 @@ export class RsyslogServer {
     const tab = '\\t';
     const lines = [
       `global(workDirectory="${join(this.dir, 'work')}"${this.tls ? ` DefaultNetstreamDriverCAFile="${this.tls.caFile}" DefaultNetstreamDriverCertFile="${this.tls.certFile}" DefaultNetstreamDriverKeyFile="${this.tls.keyFile}"` : ''})`,
+      // What it accepted it keeps across a stop: the queue is saved to the work directory on
+      // shutdown and picked up at the next start (rsyslog's "no loss on restart" setup).
+      'main_queue(queue.type="LinkedList" queue.filename="mainq" queue.saveOnShutdown="on" queue.timeoutShutdown="10000")',
       this.tls
         ? 'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")'
         : 'module(load="imtcp")',

@@ -166,9 +166,13 @@ describe.skipIf(missing !== null)(`syslog sink into a real rsyslogd${missing ? `
     expect(failedWhileDown).toBe(2); // it really was down for two attempts…
     expect(outbox.status()[0]).toMatchObject({ failures: 0, lag: 0, last_error: expect.stringMatching(/ECONNREFUSED/) }); // …and recovered
 
-    const received = await server.waitForMessages(200);
-    const ids = received.map((m) => idOf(m.structuredData));
     const expected = createAuditStore(trail.db).readAfter(0, 200).map((entry) => entry.hash);
+    const received = await server.waitForMessages(200).catch((error: unknown) => {
+      const got = new Set(server.messages().map((m) => idOf(m.structuredData)));
+      const missing = expected.flatMap((hash, index) => (got.has(hash) ? [] : [index + 1]));
+      throw new Error(`${(error as Error).message}; missing seqs ${missing.join(',')} after ${sends} sends`);
+    });
+    const ids = received.map((m) => idOf(m.structuredData));
     // At least once: every event arrived; duplicates only from the batch cut off by the stop.
     expect(new Set(ids)).toEqual(new Set(expected));
     expect(ids.length - expected.length).toBeLessThanOrEqual(20);
