@@ -3,9 +3,10 @@
 // latency and the outcome are recorded; after a failure the next candidate is tried only for
 // retryable errors (5xx, timeouts, connection errors, an upstream 429) and only while the
 // retry budget lasts, so an outage cannot multiply traffic. Before trying an endpoint again
-// in the same request, it waits a full-jitter backoff, or the upstream's retry-after when that
-// is longer (up to a cap). Streams are never retried once they started: forwardUpstream only
-// asks before anything reached the client.
+// in the same request, it waits a full-jitter backoff, or that endpoint's retry-after when
+// longer; an endpoint whose retry-after is beyond the cap is not asked again in that request.
+// Streams are never retried once they started: forwardUpstream only asks before anything
+// reached the client.
 import { setTimeout } from 'node:timers/promises';
 import { GatewayError } from '../../shared/errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
@@ -22,10 +23,12 @@ const UNHEALTHY = RETRYABLE;
 /** ctx.annotations.routing (and ctx.annotations.policy.routing, audited): attempts, breaker states, retry budget. */
 export interface RoutingAnnotation {
   attempts: { endpoint: string; ok: boolean; latencyMs: number; error?: string }[];
-  skipped: { endpoint: string; reason: 'breaker_open' | 'health_check_failed' }[];
+  skipped: { endpoint: string; reason: 'breaker_open' | 'health_check_failed' | 'retry_after' }[];
   breakerStates: Record<string, BreakerState>;
   retryBudgetExhausted?: boolean;
   backoffMs?: number[];
+  /** Per endpoint, when its retry-after lets it be asked again (ms since the epoch). */
+  retryAfter?: Record<string, number>;
 }
 
 export interface RoutingAttemptPolicy extends AttemptPolicy {
@@ -35,7 +38,7 @@ export interface RoutingAttemptPolicy extends AttemptPolicy {
 
 export interface RoutingAttemptPolicyOptions {
   readonly backoff?: BackoffOptions;
-  /** A retry-after longer than this is not waited for (the next candidate is tried at once). */
+  /** A retry-after longer than this is not waited for: that endpoint is skipped for the request. */
   readonly maxRetryAfterMs?: number;
   readonly health?: HealthMonitor;
   /** Waits ms or rejects when the signal aborts (default: a timer); tests inject a fake clock's. */
@@ -63,15 +66,13 @@ export function createRoutingAttemptPolicy(state: RoutingState, options: Routing
     return a;
   }
 
-  function delayBeforeAttempt(target: Target, attempt: number, lastError: GatewayError | undefined, ctx: RequestContext): number {
+  /** Before asking an endpoint again in the same request: backoff, or its retry-after when longer. */
+  function delayBeforeAttempt(target: Target, attempt: number, _lastError: GatewayError | undefined, ctx: RequestContext): number {
     const a = annotation(ctx);
-    const triedBefore = a.attempts.some((x) => x.endpoint === target.endpoint);
-    const retryAfter = lastError ? parseRetryAfterMs(lastError.headers, state.now()) : null;
-    let delay = 0;
-    if (triedBefore) delay = backoffDelayMs(attempt - 2, state.random, options.backoff);
-    if (retryAfter !== null && retryAfter <= maxRetryAfterMs && (triedBefore || a.attempts.at(-1)?.endpoint === target.endpoint)) {
-      delay = Math.max(delay, retryAfter);
-    }
+    if (!a.attempts.some((x) => x.endpoint === target.endpoint)) return 0;
+    let delay = backoffDelayMs(attempt - 2, state.random, options.backoff);
+    const notBefore = a.retryAfter?.[target.endpoint];
+    if (notBefore !== undefined) delay = Math.max(delay, Math.min(maxRetryAfterMs, notBefore - state.now()));
     if (delay > 0) (a.backoffMs ??= []).push(delay);
     return delay;
   }
@@ -84,6 +85,11 @@ export function createRoutingAttemptPolicy(state: RoutingState, options: Routing
       }
       const a = annotation(ctx);
       const breaker = state.breakers.get(target.endpoint);
+      const notBefore = a.retryAfter?.[target.endpoint];
+      if (notBefore !== undefined && notBefore - state.now() > maxRetryAfterMs) {
+        a.skipped.push({ endpoint: target.endpoint, reason: 'retry_after' });
+        return false;
+      }
       if (options.health !== undefined && !options.health.isUp(target.endpoint)) {
         a.skipped.push({ endpoint: target.endpoint, reason: 'health_check_failed' });
         a.breakerStates[target.endpoint] = breaker.status().state;
@@ -106,6 +112,8 @@ export function createRoutingAttemptPolicy(state: RoutingState, options: Routing
         breaker.release();
       }
       const a = annotation(ctx);
+      const retryAfter = result.error ? parseRetryAfterMs(result.error.headers, state.now()) : null;
+      if (retryAfter !== null) (a.retryAfter ??= {})[target.endpoint] = state.now() + retryAfter;
       a.attempts.push({
         endpoint: target.endpoint,
         ok: result.ok,

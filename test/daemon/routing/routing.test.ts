@@ -137,7 +137,7 @@ describe('routing attempt policy', () => {
     };
   }
 
-  it('waits only before re-trying an endpoint, at least its retry-after, and records the waits', async () => {
+  it('waits only before re-trying an endpoint, at least its own retry-after, and records the waits', async () => {
     const c = clock();
     const waits: number[] = [];
     const policy = createRoutingAttemptPolicy(createRoutingState({ now: c.now, random: () => 0.5 }), {
@@ -146,15 +146,28 @@ describe('routing attempt policy', () => {
     });
     const ctx = context();
     const limited = new GatewayError('upstream_rejected', 'slow down', { status: 429, headers: { 'retry-after': '3' } });
-    policy.admit(target, ctx);
+    const b = { ...target, endpoint: 'b' };
+    expect(policy.admit(target, ctx)).toBe(true);
     policy.record(target, { ok: false, latencyMs: 5, error: limited }, ctx);
-    await policy.beforeAttempt?.({ ...target, endpoint: 'b' }, 2, limited, ctx); // another endpoint: at once
-    await policy.beforeAttempt?.(target, 3, limited, ctx); // a again: backoff 0.5 × 200 = 100 < retry-after 3 s
-    expect(waits).toEqual([3000]);
-    const tooLong = new GatewayError('upstream_rejected', 'later', { status: 429, headers: { 'retry-after': '60' } });
-    await policy.beforeAttempt?.(target, 2, tooLong, ctx); // over the 10 s cap: only the backoff (0.5 × 100)
-    expect(waits).toEqual([3000, 50]);
-    expect(ctx.annotations.routing).toMatchObject({ backoffMs: [3000, 50] });
+    await policy.beforeAttempt?.(b, 2, limited, ctx); // another endpoint: at once
+    policy.record(b, { ok: false, latencyMs: 5, error: new GatewayError('upstream_error', 'boom') }, ctx);
+    expect(policy.admit(target, ctx)).toBe(true);
+    await policy.beforeAttempt?.(target, 3, undefined, ctx); // a again: backoff 0.5 × 200 = 100 < its retry-after 3 s
+    await policy.beforeAttempt?.(b, 4, undefined, ctx); // b again: backoff only, 0.5 × 400
+    expect(waits).toEqual([3000, 200]);
+    expect(ctx.annotations.routing).toMatchObject({ backoffMs: [3000, 200], retryAfter: { a: c.now() + 3000 } });
+  });
+
+  it('does not ask an endpoint again in the request when its retry-after is beyond the cap', () => {
+    const c = clock();
+    const policy = createRoutingAttemptPolicy(createRoutingState({ now: c.now }), { maxRetryAfterMs: 10_000 });
+    const ctx = context();
+    policy.admit(target, ctx);
+    policy.record(target, { ok: false, latencyMs: 5, error: new GatewayError('upstream_rejected', 'later', { status: 429, headers: { 'retry-after': '60' } }) }, ctx);
+    expect(policy.admit(target, ctx)).toBe(false);
+    expect(ctx.annotations.routing).toMatchObject({ skipped: [{ endpoint: 'a', reason: 'retry_after' }] });
+    expect(policy.admit({ ...target, endpoint: 'b' }, ctx)).toBe(true);
+    expect(policy.admit(target, context())).toBe(true); // another request: the breaker decides
   });
 
   it('gives up waiting when the client goes away (client_disconnected)', async () => {
