@@ -20,7 +20,7 @@ const RETRYABLE = new Set(['upstream_error', 'upstream_timeout', 'upstream_unava
 /** Failures that say the endpoint is unhealthy (a 4xx or 429 does not). */
 const UNHEALTHY = RETRYABLE;
 
-/** ctx.annotations.routing (and ctx.annotations.policy.routing, audited): attempts, breaker states, retry budget. */
+/** ctx.annotations.routing (applyPolicy copies it into the audited decision's `outcome`). */
 export interface RoutingAnnotation {
   attempts: { endpoint: string; ok: boolean; latencyMs: number; error?: string }[];
   skipped: { endpoint: string; reason: 'breaker_open' | 'health_check_failed' | 'retry_after' }[];
@@ -59,9 +59,6 @@ export function createRoutingAttemptPolicy(state: RoutingState, options: Routing
     if (a === undefined) {
       a = { attempts: [], skipped: [], breakerStates: {} };
       ctx.annotations.routing = a;
-      // The audit row's `decision` is the policy annotation: routing's facts go in with it.
-      const policy = ctx.annotations.policy;
-      if (policy !== null && typeof policy === 'object') (policy as { routing?: RoutingAnnotation }).routing = a;
     }
     return a;
   }

@@ -54,7 +54,7 @@ async function ask(g: RoutedGateway, body: Partial<OpenAI.ChatCompletionCreatePa
   return { text: data.choices[0]?.message.content, endpoint: response.headers.get('x-kagami-endpoint') };
 }
 
-function decision(g: RoutedGateway, index = -1): { candidates: CandidateReport[]; rule: string; routing?: unknown } {
+function decision(g: RoutedGateway, index = -1): { candidates: CandidateReport[]; rule: string; outcome?: unknown } {
   const row = g.auditRows().at(index);
   return row?.decision as never;
 }
@@ -227,7 +227,7 @@ describe('retries', () => {
     expect(g.sleeps).toEqual([1000]);
     expect(g.clock.now - before).toBe(1000);
     expect(a.stats.errors).toBe(1);
-    expect(decision(g).routing).toMatchObject({ backoffMs: [1000], attempts: [{ endpoint: 'a', ok: false }, { endpoint: 'a', ok: true }] });
+    expect(decision(g).outcome).toMatchObject({ backoffMs: [1000], attempts: [{ endpoint: 'a', ok: false }, { endpoint: 'a', ok: true }] });
   });
 
   it('stops failing over once the retry budget is spent, so an outage does not multiply traffic', async () => {
@@ -239,7 +239,7 @@ describe('retries', () => {
     for (let i = 0; i < 3; i += 1) expect((await ask(g)).endpoint).toBe('b');
     await expect(ask(g)).rejects.toMatchObject({ status: 502 });
     expect(b.stats.requests).toBe(3);
-    expect(decision(g).routing).toMatchObject({ retryBudgetExhausted: true, attempts: [{ endpoint: 'a', ok: false, error: 'upstream_error' }] });
+    expect(decision(g).outcome).toMatchObject({ retryBudgetExhausted: true, attempts: [{ endpoint: 'a', ok: false, error: 'upstream_error' }] });
     // The window slides: 10 s later retries are allowed again.
     g.clock.now += 11_000;
     expect((await ask(g)).endpoint).toBe('b');
