@@ -6,6 +6,7 @@
 // either line is reported once per subject, cap and period (the daemon audits it).
 import { channel } from 'node:diagnostics_channel';
 import { GatewayError } from '../../shared/errors.js';
+import type { BudgetStatus } from '../../shared/schemas/policy-admin.js';
 import type { CompiledBudget, CompiledPolicy } from './compile-policy.js';
 import type { SpendRow, SpendStore } from './spend-store.js';
 
@@ -45,17 +46,6 @@ export interface BudgetHold {
   readonly usd: number;
   readonly entries: readonly { inFlight: number }[];
   released: boolean;
-}
-
-export interface BudgetStatus {
-  readonly scope: 'tenant' | 'key';
-  readonly subject: string;
-  readonly dailySpendUsd: number;
-  readonly monthlySpendUsd: number;
-  readonly requestsToday: number;
-  readonly dailyCapUsd: number | null;
-  readonly monthlyCapUsd: number | null;
-  readonly softRatio: number | null;
 }
 
 export interface BudgetLedgerOptions {

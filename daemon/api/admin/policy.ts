@@ -3,6 +3,7 @@
 // per endpoint: breakers, latency percentiles, health checks, retry budget
 // (GET /admin/routing/breakers).
 import type { FastifyPluginAsync } from 'fastify';
+import type { AppliedPolicyResponse, BudgetsResponse, RoutingStateResponse } from '../../../shared/schemas/policy-admin.js';
 import { createAdminAuth } from '../../http/admin-auth.js';
 import type { PolicyRuntime } from '../../policy/policy-runtime.js';
 
@@ -16,7 +17,7 @@ export function createAdminPolicyRoutes(deps: AdminPolicyDeps): FastifyPluginAsy
     const runtime = deps.policyRuntime;
     const onRequest = createAdminAuth(deps.adminToken);
 
-    app.get('/admin/policy', { onRequest }, async () => {
+    app.get('/admin/policy', { onRequest }, async (): Promise<AppliedPolicyResponse> => {
       const policy = runtime?.holder.current() ?? null;
       if (runtime === undefined || policy === null) return { policy: null };
       return {
@@ -30,7 +31,7 @@ export function createAdminPolicyRoutes(deps: AdminPolicyDeps): FastifyPluginAsy
       };
     });
 
-    app.get('/admin/budgets', { onRequest }, async () => {
+    app.get('/admin/budgets', { onRequest }, async (): Promise<BudgetsResponse> => {
       const policy = runtime?.holder.current() ?? null;
       return {
         budgets: runtime?.budgets.list(policy) ?? [],
@@ -39,7 +40,7 @@ export function createAdminPolicyRoutes(deps: AdminPolicyDeps): FastifyPluginAsy
       };
     });
 
-    app.get('/admin/routing/breakers', { onRequest }, async () => {
+    app.get('/admin/routing/breakers', { onRequest }, async (): Promise<RoutingStateResponse> => {
       if (runtime === undefined) return { endpoints: [], retry_budget: null };
       const policy = runtime.holder.current();
       const names = new Set([...Object.keys(policy?.endpoints ?? {}), ...runtime.routing.latency.endpointsSeen()]);

@@ -5,7 +5,9 @@
 // the audit row.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Compile } from 'typebox/compile';
 import type { AuditRow } from '../../../shared/schemas/audit.js';
+import { AppliedPolicyResponse, RoutingStateResponse } from '../../../shared/schemas/policy-admin.js';
 import type { PolicyAnnotation } from '../../../daemon/pipeline/apply-policy.js';
 import { startPolicyDaemon, START_TIME, type PolicyDaemon } from '../../support/policy-daemon.js';
 
@@ -198,7 +200,9 @@ describe('applyPolicy in the running daemon', () => {
 
   it('shows the applied policy on GET /admin/policy (admin token required)', async () => {
     expect((await fetch(`${gw.daemon.url}/admin/policy`)).status).toBe(401);
-    const shown = (await gw.admin('/admin/policy')) as { policy: { version: number; sha256: string; rules: { name: string; conditions: string[]; action: string }[] } };
+    const body = await gw.admin('/admin/policy');
+    expect(Compile(AppliedPolicyResponse).Check(body)).toBe(true);
+    const shown = body as AppliedPolicyResponse & { policy: NonNullable<AppliedPolicyResponse['policy']> };
     expect(shown.policy.version).toBe(1);
     expect(shown.policy.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(shown.policy.rules[0]).toEqual({ name: 'pii-on-prem', conditions: ['data_class in [pii-restricted]'], action: 'route' });
@@ -278,7 +282,9 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
       expect((error as { status?: number }).status).toBe(503);
     }
     expect(gw.cloud.stats.requests).toBe(0);
-    const breakers = (await gw.admin('/admin/routing/breakers')) as { endpoints: { endpoint: string; breaker: { state: string } }[] };
+    const routing = await gw.admin('/admin/routing/breakers');
+    expect(Compile(RoutingStateResponse).Check(routing)).toBe(true);
+    const breakers = routing as RoutingStateResponse;
     expect(breakers.endpoints.find((e) => e.endpoint === 'local')?.breaker.state).toBe('open');
     const decision = decisionOf(lastAudit());
     expect(decision.outcome.skipped).toEqual([{ endpoint: 'local', reason: 'breaker_open' }]);

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BudgetStatus } from '../../../daemon/policy/budget-ledger.js';
+import { Compile } from 'typebox/compile';
+import { BudgetsResponse, type BudgetStatus } from '../../../shared/schemas/policy-admin.js';
 import { startPolicyDaemon, START_TIME, type PolicyDaemon } from '../../support/policy-daemon.js';
 
 const endpoints = `version: 1
@@ -189,7 +190,9 @@ describe('budgets', () => {
 
     // Spend per tenant and key (admin token required), and each crossing audited once.
     expect((await fetch(`${gw.daemon.url}/admin/budgets`)).status).toBe(401);
-    const budgets = (await gw.admin('/admin/budgets')) as { budgets: BudgetStatus[] };
+    const body = await gw.admin('/admin/budgets');
+    expect(Compile(BudgetsResponse).Check(body)).toBe(true);
+    const budgets = body as BudgetsResponse;
     const tenant = budgets.budgets.find((b) => b.scope === 'tenant' && b.subject === 'spender');
     expect(tenant).toMatchObject({ dailyCapUsd: 1, monthlyCapUsd: 1.8, softRatio: 0.5 });
     expect(tenant?.dailySpendUsd).toBeCloseTo(spend, 9);
