@@ -120,9 +120,14 @@ async function runExport(argv: readonly string[]): Promise<number> {
   const selection = exportSelection(values);
   const { db } = openTrail(values);
   const out: Writable = values.out === undefined ? process.stdout : createWriteStream(values.out, { mode: 0o600 });
+  // A write error (disk full, or `| head` closing the pipe) ends the export instead of crashing.
+  let broken: NodeJS.ErrnoException | null = null;
+  const onError = (error: NodeJS.ErrnoException) => (broken = error);
+  out.on('error', onError);
   try {
     const count = await exportTrail(createAuditQueryStore(db), selection, format, async (chunk) => {
-      if (!out.write(chunk)) await once(out, 'drain');
+      if (broken) throw broken;
+      if (!out.write(chunk)) await drained(out);
     });
     if (values.out !== undefined) {
       out.end();
@@ -130,9 +135,19 @@ async function runExport(argv: readonly string[]): Promise<number> {
       process.stderr.write(`kagami audit export: ${count} ${selection.kind} rows written to ${values.out}\n`);
     }
     return EXIT.ok;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.ok; // the reader had enough
+    throw error;
   } finally {
     db.close();
   }
+}
+
+/** Resolves when `stream` wants more, or is closed or failed (the caller checks which). */
+async function drained(stream: Writable): Promise<void> {
+  const done = new AbortController();
+  await Promise.race(['drain', 'close'].map((event) => once(stream, event, { signal: done.signal }).catch(() => {})));
+  done.abort();
 }
 
 type ExportFlags = Partial<Record<'kind' | 'from' | 'to' | 'tenant' | 'user' | 'model' | 'provider' | 'endpoint' | 'status' | 'trace-id' | 'entity-type' | 'action' | 'detector' | 'type', string>>;
