@@ -1,0 +1,71 @@
+// The real daemon (`node dist/daemon/main.js start`, embedded defaults: the local simulator
+// upstream) driven by the official openai SDK: ASCII-only prompts never start the Japanese
+// analyzer's worker thread (the process's OS thread count, read from /proc, does not move),
+// and the first Japanese prompt starts it, once. Needs the build (npm test builds first) and Linux.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../../../..');
+const entry = join(root, 'dist/daemon/main.js');
+const missing = !existsSync(entry) ? 'dist/ is not built (npm run build)' : process.platform !== 'linux' ? 'needs /proc (Linux)' : null;
+if (missing !== null && process.env.CI) throw new Error(`daemon analyzer test cannot run in CI: ${missing}`);
+
+function threadCount(pid: number): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+describe.skipIf(missing !== null)(`kagami start and the Japanese analyzer${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let home: string;
+  let daemon: ChildProcessWithoutNullStreams;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'kagami-ja-daemon-'));
+    daemon = spawn(process.execPath, [entry, 'start', '--port', '0', '--data-dir', join(home, 'data')], {
+      cwd: home,
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), KAGAMI_CONFIG: '' },
+    });
+    let banner = '';
+    const { url, key } = await new Promise<{ url: string; key: string }>((resolve, reject) => {
+      daemon.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready: ${banner}`)));
+      daemon.stdout.on('data', (chunk: Buffer) => {
+        banner += chunk.toString();
+        const found = { url: /OpenAI base URL:\s+(\S+)/.exec(banner)?.[1], key: /(sk-kagami-\S+)/.exec(banner)?.[1] };
+        if (found.url !== undefined && found.key !== undefined) resolve({ url: found.url, key: found.key });
+      });
+    });
+    client = new OpenAI({ apiKey: key, baseURL: url, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    if (daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await once(daemon, 'exit');
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const ask = (content: string) => client.chat.completions.create({ model: 'kagami-sim-chat', messages: [{ role: 'user', content }] });
+
+  it('answers ASCII prompts without ever starting the worker, then starts it for the first Japanese prompt', async () => {
+    await ask('Warm up: the printer on floor 3 is jammed.');
+    const idle = threadCount(daemon.pid!);
+    for (let i = 0; i < 10; i++) {
+      const reply = await ask(`Ticket ${i}: call John Smith at +1 415 555 0100 about invoice 42.`);
+      expect(reply.choices[0]?.message.content).toBeTypeOf('string');
+    }
+    expect(threadCount(daemon.pid!)).toBe(idle);
+
+    await ask('担当の山田太郎さんに東京都渋谷区恵比寿１丁目１８－１へ書類を送ってもらってください。');
+    const withAnalyzer = threadCount(daemon.pid!);
+    expect(withAnalyzer).toBeGreaterThan(idle);
+    // Loaded once: more Japanese prompts reuse the same worker.
+    await Promise.all([ask('佐藤花子様へのお礼状を書いて。'), ask('鈴木一郎氏の経歴をまとめて。')]);
+    expect(threadCount(daemon.pid!)).toBe(withAnalyzer);
+  });
+});
