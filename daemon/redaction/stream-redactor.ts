@@ -4,7 +4,7 @@
 //   - the trailing word (a match never contains whitespace…),
 //   - …plus the groups of digits before it joined by single spaces (cards, phones and IBANs are
 //     written in groups: "4111 1111 1111 1111", "+44 20 7946 0958", "GB82 WEST 1234 …"),
-//   - the last CJK_HOLD characters of an unbroken Japanese run (no spaces to cut at),
+//   - Japanese text from its last clause boundary (、。「」…), at most CJK_HOLD characters,
 //   - an unclosed PEM block from its BEGIN line, and a placeholder's possible start ("<EMA"),
 //   - any span the detectors found that reaches into the held text.
 // The detectors run over the held text plus the last CONTEXT characters already sent, so
@@ -54,6 +54,14 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9 || code === 0x3000;
 }
 
+// Japanese punctuation no value runs across (、。！？，「」『』): it ends a "word" the way a
+// space does, so Japanese text is held only from the last clause boundary, not CJK_HOLD chars.
+const JAPANESE_BREAKS = new Set([0x3001, 0x3002, 0xff01, 0xff1f, 0xff0c, 0x300c, 0x300d, 0x300e, 0x300f]);
+
+function isBreak(code: number): boolean {
+  return isSpace(code) || JAPANESE_BREAKS.has(code);
+}
+
 /** No whitespace and nothing beyond ASCII. */
 function isAsciiWord(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -89,7 +97,7 @@ export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): 
   const trailingSpace = pos > 1 && text.charCodeAt(pos - 1) === 32 && !isSpace(text.charCodeAt(pos - 2));
   if (trailingSpace) pos--;
   let wordStart = pos;
-  while (wordStart > 0 && !isSpace(text.charCodeAt(wordStart - 1))) wordStart--;
+  while (wordStart > 0 && !isBreak(text.charCodeAt(wordStart - 1))) wordStart--;
   let hold = end;
   if (!trailingSpace) hold = wordStart;
   else if (isGroup(text.slice(wordStart, pos))) hold = wordStart;

@@ -3,7 +3,8 @@
 // value, placeholders cut by a chunk are still restored, and only the possible start of a
 // match is held back.
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createJapaneseAnalyzer } from '../../../daemon/redaction/ja/analyzer.js';
 import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
 import { PseudonymTable } from '../../../daemon/redaction/pseudonyms.js';
 import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js';
@@ -114,6 +115,28 @@ describe('StreamRedactor', () => {
   });
 });
 
+describe('StreamRedactor on Japanese text (the real kuromoji analyzer, in its worker)', () => {
+  const japanese = createJapaneseAnalyzer();
+  const jaEngine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese });
+  afterAll(() => japanese.close());
+
+  it('catches names, postal codes and addresses split at every chunk boundary', async () => {
+    const text = '担当の佐藤花子様へ、〒100-0001 東京都千代田区千代田1-1までお送りください。';
+    const expected = '担当の[JP_NAME]様へ、〒[JP_POSTAL_CODE] [JP_ADDRESS]までお送りください。';
+    const whole = new StreamRedactor({ engine: jaEngine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+    expect(await whole.redactAll(text)).toBe(expected);
+    for (let cut = 1; cut < text.length; cut++) {
+      const r = new StreamRedactor({ engine: jaEngine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+      const out = (await r.push(text.slice(0, cut))) + (await r.push(text.slice(cut))) + (await r.flush());
+      expect(out, `cut at ${cut}`).toBe(expected);
+    }
+    const r = new StreamRedactor({ engine: jaEngine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+    let out = '';
+    for (const char of text) out += await r.push(char);
+    expect(out + (await r.flush())).toBe(expected);
+  });
+});
+
 describe('holdBackStart', () => {
   const none = null;
   it.each([
@@ -124,7 +147,8 @@ describe('holdBackStart', () => {
     ['see +44 20', 4],
     ['Done.\n', 6],
     [`key:\n-----BEGIN PRIVATE KEY-----\nMC4CAQ`, 5], // an unclosed PEM block from its BEGIN line
-    ['日本語の文章がとても長く続いています。これは四十八文字を超える日本語のテキストの例です。まだ続きます。終わり', 6], // last 48 of a Japanese run
+    ['日本語の文章です。まだ続きます、終わり', 16], // Japanese: from the last clause boundary (、。「」…)
+    ['住所は東京都千代田区千代田一丁目一番一号の建物の中にある会議室で待ち合わせしましょうという話になったのでよろしくお願いします', 14], // at most the last 48 of a run
   ])('holds %j from %i', (text, start) => {
     expect(holdBackStart(text, none)).toBe(start);
   });
