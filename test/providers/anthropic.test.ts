@@ -54,7 +54,8 @@ const thinkingBytes = responseBytes('anthropic', thinking);
 runWireConformance({
   name: 'anthropic',
   wire: anthropicWire,
-  connection: connection('anthropic'),
+  // The recorded requests were made without prompt caching; breakpoints are tested below.
+  connection: connection('anthropic', { prompt_caching: 'off' }),
   upstreamModel: 'claude-sonnet-4-5',
   requests: [
     {
@@ -215,10 +216,10 @@ runWireConformance({
 });
 
 describe('anthropic request translation', () => {
-  const build = (body: JsonObject): JsonObject =>
+  const build = (body: JsonObject, caching: Record<string, unknown> = { prompt_caching: 'off' }): JsonObject =>
     JSON.parse(
       String(
-        anthropicWire.buildRequest({ op: 'chat', stream: false, upstreamModel: 'claude', connection: connection('anthropic'), body: { model: 'claude', ...body } }).body,
+        anthropicWire.buildRequest({ op: 'chat', stream: false, upstreamModel: 'claude', connection: connection('anthropic', caching), body: { model: 'claude', ...body } }).body,
       ),
     ) as JsonObject;
 
@@ -253,6 +254,30 @@ describe('anthropic request translation', () => {
     expect(sent['max_tokens']).toBe(4096);
     // A later question after the loop is a fresh assistant turn: thinking is back.
     expect(build({ messages: [...toolLoop, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'And Rome?' }], reasoning_effort: 'medium' })['thinking']).toEqual({ type: 'enabled', budget_tokens: 4096 });
+  });
+
+  it('marks the tools, the system prompt and the last two user turns for prompt caching unless it is off', () => {
+    const tools = [{ type: 'function', function: { name: 'a', parameters: { type: 'object' } } }, { type: 'function', function: { name: 'b', parameters: { type: 'object' } } }];
+    const messages = [
+      { role: 'system', content: 'Long instructions.' },
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'a', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'result' },
+      { role: 'assistant', content: 'ok' },
+      { role: 'user', content: [{ type: 'text', text: 'second' }, { type: 'text', text: 'third' }] },
+    ];
+    const sent = build({ messages, tools }, {});
+    const ephemeral = { type: 'ephemeral' };
+    expect((sent['tools'] as JsonObject[]).map((tool) => tool['cache_control'])).toEqual([undefined, ephemeral]);
+    expect(sent['system']).toEqual([{ type: 'text', text: 'Long instructions.', cache_control: ephemeral }]);
+    expect(sent['messages']).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'first' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'a', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'result', cache_control: ephemeral }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
+      { role: 'user', content: [{ type: 'text', text: 'second' }, { type: 'text', text: 'third', cache_control: ephemeral }] },
+    ]);
+    expect(JSON.stringify(build({ messages, tools }))).not.toContain('cache_control');
   });
 
   it('sends data-URL images as base64 sources and http URLs as url sources', () => {

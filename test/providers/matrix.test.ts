@@ -413,6 +413,10 @@ describe('every inbound surface reaches every provider family', () => {
               expect(received.url).toMatch(/^\/v1\/projects\/kagami-test-project\/locations\/us-central1\/publishers\/google\/models\/recorded-model:(generateContent|streamGenerateContent\?alt=sse)$/);
             }
           }
+          if (family.name === 'anthropic') {
+            // Prompt-cache breakpoints are placed for every client surface (prompt_caching defaults on).
+            for (const received of upstream.received) expect(received.raw.toString('utf8')).toContain('"cache_control":{"type":"ephemeral"}');
+          }
           if (family.name === 'bedrock') {
             for (const received of upstream.received) {
               expect(received.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/);

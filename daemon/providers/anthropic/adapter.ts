@@ -1,6 +1,7 @@
 // Anthropic Messages API (api.anthropic.com/v1/messages). Auth: `x-api-key` from the
 // connection's `api_key` secret. Options: `anthropic_version` (default 2023-06-01),
-// `anthropic_beta` (sent as the anthropic-beta header), `default_max_tokens` (default 4096).
+// `anthropic_beta` (sent as the anthropic-beta header), `default_max_tokens` (default 4096),
+// `prompt_caching` ("auto", the default: cache breakpoints are placed; "off": none).
 import { GatewayError } from '../../../shared/errors.js';
 import { defineProvider, type Wire, type WireCall } from '../types.js';
 import { asChatRequest } from '../openai-shapes.js';
@@ -24,7 +25,8 @@ export const anthropicWire: Wire = {
     requireChat(call);
     const options = call.connection.options;
     const defaultMaxTokens = typeof options['default_max_tokens'] === 'number' ? options['default_max_tokens'] : undefined;
-    const body = toAnthropicRequest(asChatRequest({ ...call.body, stream: call.stream }), call.upstreamModel, { defaultMaxTokens });
+    const promptCaching = options['prompt_caching'] !== 'off';
+    const body = toAnthropicRequest(asChatRequest({ ...call.body, stream: call.stream }), call.upstreamModel, { defaultMaxTokens, promptCaching });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'anthropic-version': typeof options['anthropic_version'] === 'string' ? options['anthropic_version'] : ANTHROPIC_VERSION,

@@ -30,6 +30,8 @@ interface Turn {
 export interface AnthropicRequestOptions {
   /** max_tokens when the client sent none (Anthropic requires it). */
   defaultMaxTokens?: number;
+  /** Place prompt-cache breakpoints (options.prompt_caching, on unless "off"). */
+  promptCaching?: boolean;
 }
 
 export function toAnthropicRequest(req: ChatRequestIn, model: string, options: AnthropicRequestOptions = {}): JsonObject {
@@ -110,7 +112,23 @@ export function toAnthropicRequest(req: ChatRequestIn, model: string, options: A
     if ((body['max_tokens'] as number) <= budget) body['max_tokens'] = budget + DEFAULT_MAX_TOKENS;
   }
   Object.assign(body, toolFields(req));
+  if (options.promptCaching === true) addCacheBreakpoints(body, turns);
   return body;
+}
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/**
+ * Anthropic caches a prompt prefix only up to blocks marked cache_control (at most 4), and
+ * OpenAI-shaped requests (and /v1/messages after translation) carry no marks. The usual
+ * marks for a growing conversation: the tool list, the system prompt, the newest user turn
+ * (this request writes the cache) and the user turn before it (this request reads what the
+ * previous one wrote). Prefixes below the model's minimum length are simply not cached.
+ */
+function addCacheBreakpoints(body: JsonObject, turns: readonly Turn[]): void {
+  const marked = [(body['tools'] as Block[] | undefined)?.at(-1), (body['system'] as Block[] | undefined)?.at(-1)];
+  for (const turn of turns.filter((candidate) => candidate.role === 'user').slice(-2)) marked.push(turn.content.at(-1));
+  for (const block of marked) if (block !== undefined) block['cache_control'] = EPHEMERAL;
 }
 
 /**
