@@ -71,6 +71,12 @@ describe('JP_MY_NUMBER', () => {
     expect(found(myNumberDetector, 'マイナンバー 1234567890181')).toEqual([]);
     expect(found(myNumberDetector, `免許証番号 ${MY_NUMBER}`)).toEqual([]);
   });
+
+  it('scores a valid number labelled as another identifier below the threshold', () => {
+    expect(found(myNumberDetector, `注文番号 ${MY_NUMBER}`)).toEqual([]);
+    expect(found(myNumberDetector, `会員番号：${MY_NUMBER}`)).toEqual([]);
+    expect(found(myNumberDetector, `マイナンバー（会員番号ではなく）：${MY_NUMBER}`)).toEqual([MY_NUMBER]); // its own label wins
+  });
 });
 
 describe('JP_CORPORATE_NUMBER', () => {
@@ -133,6 +139,12 @@ describe('JP_PHONE', () => {
     expect(found(japanesePhoneDetector, '電話 03-1234-56789')).toEqual([]);
     expect(found(japanesePhoneDetector, '2024-01-15')).toEqual([]);
   });
+
+  it('leaves out a bracket around the whole number but keeps brackets inside it', () => {
+    expect(found(japanesePhoneDetector, '代表（03-1234-5678）まで')).toEqual(['03-1234-5678']);
+    expect(found(japanesePhoneDetector, '代表(０３－１２３４－５６７８)まで')).toEqual(['０３－１２３４－５６７８']);
+    expect(found(japanesePhoneDetector, '電話 (03)1234-5678')).toEqual(['(03)1234-5678']);
+  });
 });
 
 describe('JP_POSTAL_CODE', () => {
@@ -163,6 +175,13 @@ describe('JP_BANK_ACCOUNT', () => {
     expect(found(bankAccountDetector, '普通 123456')).toEqual([]);
     expect(found(bankAccountDetector, '支店 〒1234567')).toEqual([]);
   });
+
+  it('needs the keyword close: within 32 characters before the number', () => {
+    const filler = 'については後日あらためて担当者よりご案内いたしますのでお待ちください、番号';
+    expect(filler.length).toBeGreaterThan(32);
+    expect(found(bankAccountDetector, `口座${filler}1234567`)).toEqual([]);
+    expect(found(bankAccountDetector, `口座番号は、1234567`)).toEqual(['1234567']);
+  });
 });
 
 describe('JP_PASSPORT', () => {
@@ -175,6 +194,11 @@ describe('JP_PASSPORT', () => {
     expect(found(passportDetector, '型番 TK1234567')).toEqual([]);
     expect(found(passportDetector, '旅券番号 TK123456')).toEqual([]);
     expect(found(passportDetector, '旅券番号 TKA1234567')).toEqual([]);
+  });
+
+  it('takes the keyword just after the number too, but not from far away', () => {
+    expect(found(passportDetector, 'TK1234567（パスポート）')).toEqual(['TK1234567']);
+    expect(found(passportDetector, `パスポート${'あ'.repeat(40)}TK1234567`)).toEqual([]);
   });
 });
 
@@ -189,6 +213,7 @@ describe('JP_DRIVERS_LICENSE', () => {
     expect(found(driversLicenseDetector, '番号 301234567890')).toEqual([]);
     expect(found(driversLicenseDetector, '免許証番号 3012345678901')).toEqual([]);
     expect(found(driversLicenseDetector, '免許証番号 991234567890')).toEqual([]);
+    expect(found(driversLicenseDetector, `免許${'い'.repeat(40)}301234567890`)).toEqual([]);
   });
 });
 
