@@ -131,7 +131,8 @@ export class RateLimiter {
       bucket = { tokens: capacity, updatedAt: now };
       this.buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedAt) * capacity) / 60_000);
+    // A clock that steps back refills nothing (rather than draining the bucket).
+    bucket.tokens = Math.min(capacity, bucket.tokens + (Math.max(0, now - bucket.updatedAt) * capacity) / 60_000);
     bucket.updatedAt = now;
     return bucket.tokens;
   }
