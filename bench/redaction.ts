@@ -6,18 +6,21 @@
 // - Streams: the answer-side redactor over real token-sized chunks (the o200k tokenizer's pieces
 //   of the same sentences): CPU per chunk, characters held back after each chunk (what the
 //   client does not have yet), and the added time-to-first-token: a stream whose chunks arrive
-//   every INTERVAL_MS through the real stage, first visible text with redaction on vs off.
+//   every INTERVAL_MS through the real stage, first visible text with redaction on vs off;
+//   the same for Japanese text (the kuromoji analyzer in its worker).
 import fs from 'node:fs';
 import path from 'node:path';
 import { encode, decode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { JsonObject, Outcome, RequestContext } from '../daemon/pipeline/context.js';
 import { createRedactPrompt } from '../daemon/pipeline/redact-prompt.js';
 import { createRedactionEngine } from '../daemon/redaction/engine.js';
+import { createJapaneseAnalyzer } from '../daemon/redaction/ja/analyzer.js';
 import { PseudonymTable } from '../daemon/redaction/pseudonyms.js';
 import { redactRequest } from '../daemon/redaction/redact-request.js';
 import { createResponseRedaction } from '../daemon/redaction/redact-response.js';
 import { createPiiScanner } from '../daemon/redaction/scanner.js';
 import { resolveRedactionSettings } from '../daemon/redaction/settings.js';
+import { StreamRedactor } from '../daemon/redaction/stream-redactor.js';
 
 const TARGET_P50_MS = 0.1;
 const ITERATIONS = 20_000;
@@ -165,6 +168,49 @@ async function measureTimeToFirstToken(answers: readonly string[]): Promise<void
   console.log(`  redaction off: p50 ${quantile(off, 0.5).toFixed(2)} ms   on: p50 ${quantile(on, 0.5).toFixed(2)} ms, p90 ${quantile(on, 0.9).toFixed(2)} ms   added p50 ${added.toFixed(2)} ms`);
 }
 
+/**
+ * Japanese streams (redaction-ja's analyzer in its worker): per-chunk latency, characters held
+ * back, and how many chunks pass before the first visible text (two characters per chunk, about
+ * one token, over Japanese Wikipedia sentences).
+ */
+async function measureJapaneseStream(): Promise<void> {
+  const file = path.join(import.meta.dirname, '..', 'test', 'eval', 'datasets', 'ja-names.jsonl');
+  const texts = fs.readFileSync(file, 'utf8').trim().split('\n').slice(0, 300).map((line) => (JSON.parse(line) as { text: string }).text);
+  const japanese = createJapaneseAnalyzer();
+  try {
+    const engine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese });
+    await engine.detect('山田太郎さん'); // load the dictionary first: this measures streaming, not start-up
+    const perChunk: number[] = [];
+    const firstText: number[] = [];
+    let heldSum = 0;
+    let pushes = 0;
+    let maxHeld = 0;
+    for (const text of texts) {
+      const redactor = new StreamRedactor({ engine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+      let first = -1;
+      for (let i = 0, chunk = 1; i < text.length; i += 2, chunk++) {
+        const start = performance.now();
+        const out = await redactor.push(text.slice(i, i + 2));
+        perChunk.push(performance.now() - start);
+        if (out !== '' && first === -1) first = chunk;
+      }
+      await redactor.flush();
+      firstText.push(first === -1 ? Math.ceil(text.length / 2) + 1 : first);
+      heldSum += redactor.heldTotal;
+      pushes += redactor.pushes;
+      maxHeld = Math.max(maxHeld, redactor.maxHeld);
+    }
+    perChunk.sort((a, b) => a - b);
+    firstText.sort((a, b) => a - b);
+    console.log(`Japanese stream redaction over ${texts.length} sentences (${perChunk.length} chunks of 2 characters, analyzer in its worker):`);
+    console.log(`  latency per chunk: p50 ${us(quantile(perChunk, 0.5))}  p99 ${us(quantile(perChunk, 0.99))}`);
+    console.log(`  characters held back after a chunk: mean ${(heldSum / pushes).toFixed(1)}, max ${maxHeld}`);
+    console.log(`  first visible text after chunk: p50 ${quantile(firstText, 0.5)}, p90 ${quantile(firstText, 0.9)} (without redaction: 1)`);
+  } finally {
+    await japanese.close();
+  }
+}
+
 export async function run(): Promise<void> {
   const all = records();
   const texts = all.map((record) => record.text);
@@ -174,4 +220,5 @@ export async function run(): Promise<void> {
   for (let i = 0; i + 4 <= texts.length && answers.length < 200; i += 4) answers.push(texts.slice(i, i + 4).join(' '));
   await measureStreamCost(answers);
   await measureTimeToFirstToken(answers);
+  await measureJapaneseStream();
 }
