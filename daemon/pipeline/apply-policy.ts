@@ -138,7 +138,7 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
     } catch (error) {
       recordOutcome(ctx, annotation);
       if (decision.onPremReason === null || !isGatewayError(error) || !FAIL_CLOSED_CODES.has(error.code)) throw error;
-      const names = decision.candidates.map((c) => c.endpoint).join(', ');
+      const names = [...new Set(decision.candidates.map((c) => c.endpoint))].join(', ');
       throw new GatewayError('upstream_unavailable', `${decision.onPremReason}; on-prem endpoint(s) ${names} unavailable (${error.message}). Not sent to any cloud endpoint.`, {
         cause: error,
         headers: error.headers,
