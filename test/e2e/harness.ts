@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -32,11 +32,33 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const uiBuildIsFresh = (): boolean => existsSync(UI_BUILD) && statSync(UI_BUILD).mtimeMs >= newestMtime(RENDERER_SRC);
+/** Held (a directory: mkdir is atomic) while one test file rebuilds, so parallel files never build over each other. */
+const UI_BUILD_LOCK = fileURLToPath(new URL('../../dist/.ui-build.lock', import.meta.url));
+
 /** The web build the daemon serves; (re)built here when missing or older than src-renderer/. */
 export async function ensureUiBuild(): Promise<void> {
-  if (existsSync(UI_BUILD) && statSync(UI_BUILD).mtimeMs >= newestMtime(RENDERER_SRC)) return;
-  const { build } = await import('vite');
-  await build({ configFile: fileURLToPath(new URL('../../vite.ui.config.ts', import.meta.url)), logLevel: 'warn' });
+  if (uiBuildIsFresh()) return;
+  mkdirSync(dirname(UI_BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(UI_BUILD_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another file is building; a lock older than a build can take is left over from a crash.
+      const held = statSync(UI_BUILD_LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 120_000) rmSync(UI_BUILD_LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    if (uiBuildIsFresh()) return;
+    const { build } = await import('vite');
+    await build({ configFile: fileURLToPath(new URL('../../vite.ui.config.ts', import.meta.url)), logLevel: 'warn' });
+  } finally {
+    rmSync(UI_BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export interface Gateway {
