@@ -93,6 +93,17 @@ describe('redactPrompt through the daemon', () => {
     expect(message.content).toMatchObject([{ type: 'text', text: `Email ${EMAIL} or call ${PHONE}; my card is [CREDIT_CARD].` }]);
   });
 
+  it('restores placeholders for Responses API clients, JSON and streamed', async () => {
+    const response = await client.responses.create({ model: 'chat-model', input: prompt });
+    expect(sentUpstream()).toBe('Email <EMAIL_1> or call <PHONE_1>; my card is [CREDIT_CARD].');
+    expect(response.output_text).toBe(`Email ${EMAIL} or call ${PHONE}; my card is [CREDIT_CARD].`);
+    upstream.setOptions({ chunkCount: 400 });
+    const stream = await client.responses.create({ model: 'chat-model', input: prompt, stream: true });
+    let text = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+    expect(text).toBe(`Email ${EMAIL} or call ${PHONE}; my card is [CREDIT_CARD].`);
+  });
+
   it('masks PII the model emits, split across chunks, in streams and JSON answers', async () => {
     upstream.setOptions({ echo: false, reply: `Ask ${MODEL_EMAIL}, card ${MODEL_CARD}.`, chunkCount: 400 });
     const { text } = await streamText('who pays?');
