@@ -2,12 +2,15 @@
 // dbus-run-session in CI) and a real upstream (the mock-upstream, requiring an API key), on
 // the real daemon app. Without a Secret Service it skips with the reason, except in CI.
 import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
+import { createProviderKeyRoutes } from '../../../../daemon/api/admin/provider-keys.js';
 import { parseConfig } from '../../../../daemon/config/load-config.js';
+import { registerErrorHandler } from '../../../../daemon/http/error-handler.js';
 import { startMockUpstream, type MockUpstream } from '../../../../daemon/mock-upstream/server.js';
-import { adapterIds } from '../../../../daemon/providers/index.js';
+import { adapterIds, findAdapter } from '../../../../daemon/providers/index.js';
 import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret, writeKeychainSecret } from '../../../../daemon/secrets/keychain.js';
 import type { ProviderKeyInfo, ProviderKeyTest } from '../../../../shared/schemas/provider-keys.js';
 import { startGateway, type TestGateway } from '../../../support/gateway.js';
@@ -170,5 +173,38 @@ describe('/admin/provider-keys (daemon/api/admin/provider-keys.ts)', () => {
     }
     expect(readKeychainSecret(account)).toBe(GOOD_KEY);
     expect(upstream.stats.requests).toBe(0);
+  });
+});
+
+describe('/admin/provider-keys without a reachable keychain', () => {
+  it('answers 503 keychain_unavailable with the reason, for every route', async () => {
+    const down = (): never => {
+      throw new KeychainUnavailableError('list', new Error('org.freedesktop.DBus.Error.ServiceUnknown'));
+    };
+    const app = Fastify();
+    registerErrorHandler(app);
+    app.register(
+      createProviderKeyRoutes({
+        config: { providers: [], models: [] },
+        findAdapter,
+        adminToken: 'admin-token-for-this-test',
+        keychain: { read: down, write: down, delete: down, list: down },
+      }),
+    );
+    try {
+      for (const [method, url, payload] of [
+        ['GET', '/admin/provider-keys', undefined],
+        ['POST', '/admin/provider-keys', { provider: 'openai', key: 'sk-some-key-123456' }],
+        ['DELETE', '/admin/provider-keys/openai', undefined],
+      ] as const) {
+        const res = await app.inject({ method, url, headers: { authorization: 'Bearer admin-token-for-this-test' }, ...(payload ? { payload } : {}) });
+        expect(res.statusCode, `${method} ${url}`).toBe(503);
+        expect(res.json()).toMatchObject({ error: { code: 'keychain_unavailable', type: 'server_error' } });
+        expect(res.body).toContain('ServiceUnknown');
+        expect(res.body).not.toContain('sk-some-key');
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
