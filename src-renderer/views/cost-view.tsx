@@ -32,7 +32,7 @@ export function CostView(): React.JSX.Element {
     ...(b.monthlyCapUsd !== null ? [{ b, period: t('cost.monthly'), spent: b.monthlySpendUsd, cap: b.monthlyCapUsd }] : []),
   ]);
   const bars = (rows: Array<{ key: string | null; cost_usd: number; requests: number }>) =>
-    rows.map((r) => ({ key: r.key ?? '—', label: r.key ?? '—', value: r.cost_usd, detail: `${formatInt(r.requests)} req` }));
+    rows.map((r) => ({ key: r.key ?? '—', label: r.key ?? '—', value: r.cost_usd, detail: `${formatInt(r.requests)} ${t('cost.req')}` }));
 
   return (
     <section className="view">
@@ -115,15 +115,15 @@ export function CostView(): React.JSX.Element {
         <div className="columns-3">
           <div>
             <h3>{t('cost.byTenant')}</h3>
-            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('tenant').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} req` }))} />
+            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('tenant').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} ${t('cost.req')}` }))} />
           </div>
           <div>
             <h3>{t('cost.byModel')}</h3>
-            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('model').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} req` }))} />
+            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('model').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} ${t('cost.req')}` }))} />
           </div>
           <div>
             <h3>{t('cost.byEndpoint')}</h3>
-            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('endpoint').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} req` }))} />
+            <BarList emptyText={t('common.none')} format={formatUsd} rows={store.spend('endpoint').map((r) => ({ key: r.key, label: r.key, value: r.costUsd, detail: `${formatInt(r.requests)} ${t('cost.req')}` }))} />
           </div>
         </div>
       </div>

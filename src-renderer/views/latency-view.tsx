@@ -137,7 +137,7 @@ export function LatencyView(): React.JSX.Element {
                 <tr key={e.endpoint} data-endpoint={e.endpoint}>
                   <td className="mono">
                     {e.endpoint}
-                    {e.on_prem ? <span className="badge">on-prem</span> : null}
+                    {e.on_prem ? <span className="badge">{t('latency.onPrem')}</span> : null}
                   </td>
                   <td>
                     <span className={`breaker ${e.breaker.state}`}>{e.breaker.state}</span>
@@ -149,7 +149,7 @@ export function LatencyView(): React.JSX.Element {
                   <td className="num mono">{formatInt(e.breaker.opens)}</td>
                   <td className="num mono">{formatMs(e.latency.p50Ms)}</td>
                   <td className="num mono">{formatMs(e.latency.p95Ms)}</td>
-                  <td>{e.health ? <span className={e.health.up ? 'ok-text' : 'warn'}>{e.health.up ? 'up' : (e.health.lastError ?? 'down')}</span> : <span className="dim">—</span>}</td>
+                  <td>{e.health ? <span className={e.health.up ? 'ok-text' : 'warn'}>{e.health.up ? t('latency.up') : (e.health.lastError ?? t('latency.down'))}</span> : <span className="dim">—</span>}</td>
                 </tr>
               ))}
             </tbody>

@@ -44,6 +44,7 @@ function useViewport(): { ref: React.RefObject<HTMLDivElement | null>; top: numb
 
 /** One row; memoised, so a flush renders only the rows that are new (events never change). */
 const LiveRow = memo(function LiveRow({ event: e, selected, onSelect }: { event: RequestEvent; selected: boolean; onSelect: (e: RequestEvent) => void }) {
+  const { t } = useI18n();
   return (
     <tr onClick={() => onSelect(e)} className={selected ? 'selected' : ''} data-trace={e.trace_id}>
       <td className="mono dim">{formatTime(e.ts)}</td>
@@ -56,7 +57,7 @@ const LiveRow = memo(function LiveRow({ event: e, selected, onSelect }: { event:
         <span className="dim"> → </span>
         <span className="mono">{e.endpoint ?? e.provider ?? '—'}</span>
         {e.fallbacks.length > 0 ? <span className="badge action-warn" title={e.fallbacks.join(', ')}>↻{e.fallbacks.length}</span> : null}
-        {e.cache_hit ? <span className="badge action-allow">cache</span> : null}
+        {e.cache_hit ? <span className="badge action-allow">{t('live.cache')}</span> : null}
       </td>
       <td className="mono">{e.rule ?? <span className="dim">—</span>}</td>
       <td className="num">
