@@ -23,11 +23,11 @@ Options:
   --json            machine-readable output
 ${CONFIG_FLAGS_USAGE}`;
 
-function openKeyStore(flags: Parameters<typeof loadConfigWithoutSecrets>[0]): { store: KeyStore; close(): void } {
+function openKeyStore(flags: Parameters<typeof loadConfigWithoutSecrets>[0]): { store: KeyStore; models: string[]; close(): void } {
   const config = loadConfigWithoutSecrets(flags);
   const db = openDatabase(config.data_dir);
   const store = new KeyStore(db, { refreshMs: 0 });
-  return { store, close: () => db.close() };
+  return { store, models: config.models.map((m) => m.name), close: () => db.close() };
 }
 
 function describe(info: VirtualKeyInfo): string {
@@ -59,8 +59,13 @@ async function run(argv: readonly string[]): Promise<number> {
     const tenant = requireFlag(values.tenant, 'tenant');
     const user = requireFlag(values.user, 'user');
     const models = values.models?.split(',').map((m) => m.trim()).filter((m) => m !== '') ?? null;
-    const { store, close } = openKeyStore(values);
+    const { store, models: known, close } = openKeyStore(values);
     try {
+      const unknown = models?.filter((m) => !known.includes(m)) ?? [];
+      if (unknown.length > 0) {
+        // A warning, not an error: the config may be about to gain these models.
+        process.stderr.write(`warning: not in the current config's models: ${unknown.join(', ')} (known: ${known.join(', ') || 'none'})\n`);
+      }
       const { id, key, info } = store.create({ tenant, user, role: values.role ?? null, models });
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ ...info, key })}\n`);

@@ -4,6 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -37,6 +39,11 @@ describe('kagami CLI', () => {
   });
 
   const kagami = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env, encoding: 'utf8' });
+  /** Like kagami() but with the session bus (keychain) and optional stdin. */
+  const kagamiWithBus = (argv: string[], input = '') => {
+    const busEnv = { ...env, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS };
+    return spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, env: busEnv, encoding: 'utf8', input });
+  };
 
   /** Starts `kagami start` and resolves once it printed its base URL. */
   async function startDaemon(...args: string[]): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
@@ -77,6 +84,44 @@ describe('kagami CLI', () => {
     const badFlag = kagami('keys', 'list', '--colour');
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('creates a key for a model the config does not expose, with a warning naming it', () => {
+    const created = kagami('keys', 'create', '--tenant', 'acme', '--user', 'ana', '--models', 'kagami-sim-chat,gpt-5-typo');
+    expect(created.status).toBe(0);
+    expect(created.stdout.trim()).toMatch(/^sk-kagami-/);
+    expect(created.stderr).toContain("warning: not in the current config's models: gpt-5-typo (known: kagami-sim-chat, kagami-sim-embed");
+  });
+
+  it('stores a provider key from stdin in the OS keychain, lists it masked, and the config resolves it', async (ctx) => {
+    const probe = kagamiWithBus(['secrets', 'list']);
+    if (probe.status !== 0) {
+      if (process.env.CI) throw new Error(`CI must provide a Secret Service: ${probe.stderr}`);
+      ctx.skip(`no Secret Service reachable (${probe.stderr.trim()}); run under dbus-run-session with an unlocked gnome-keyring`);
+    }
+    const account = `test-cli:${process.pid}`;
+    try {
+      const set = kagamiWithBus(['secrets', 'set', account], 'sk-cli-secret-7788\n');
+      expect(set.status).toBe(0);
+      const listed = kagamiWithBus(['secrets', 'list']);
+      expect(listed.stdout).toMatch(new RegExp(`${account}\\s+sha256:[0-9a-f]{12}\\s+…7788`));
+      expect(listed.stdout).not.toContain('sk-cli-secret');
+      // A port already taken: the config loads (secret found), so start gets as far as binding and fails there.
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as AddressInfo;
+      try {
+        writeFileSync(join(dir, 'kagami.yaml'), `providers:\n  - { id: p, type: openai, api_key: { keychain: "${account}" } }\nlisten: { port: ${port} }\n`);
+        const start = kagamiWithBus(['start', '--no-first-key']);
+        expect(start.status).not.toBe(78);
+        expect(start.stderr).toContain(`127.0.0.1:${port} is already in use`);
+      } finally {
+        taken.close();
+      }
+    } finally {
+      expect(kagamiWithBus(['secrets', 'delete', account]).status).toBe(0);
+    }
+    expect(kagamiWithBus(['secrets', 'delete', account]).status).toBe(1);
   });
 
   it('exits 78 naming file, line and field for an invalid config', () => {
