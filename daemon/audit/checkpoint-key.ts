@@ -1,16 +1,30 @@
 // The Ed25519 key that signs audit checkpoints. It lives in the OS keychain (service "kagami",
-// account "audit-checkpoint") so a copy of the data dir alone cannot forge checkpoints. When no
-// keychain is reachable (a headless server without a Secret Service), it falls back to
-// <data_dir>/audit-checkpoint.key, mode 0600, and says so: that protects against a rewritten
-// database but not against someone who can read the data dir. The public key is also written
-// to <data_dir>/audit-checkpoint.pub so a SIEM or auditor can verify shipped checkpoints.
+// account "audit-checkpoint:<data dir id>") so a copy of the data dir alone cannot forge
+// checkpoints. When no keychain is reachable (a headless server without a Secret Service), it
+// falls back to <data_dir>/audit-checkpoint.key, mode 0600, and says so: that protects against
+// a rewritten database but not against someone who can read the data dir. The public key is
+// also written to <data_dir>/audit-checkpoint.pub so a SIEM or auditor can verify shipped
+// checkpoints.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { KeychainUnavailableError, readKeychainSecret, writeKeychainSecret } from '../secrets/keychain.js';
 import type { CheckpointKey } from './checkpoints.js';
 
-export const CHECKPOINT_KEY_ACCOUNT = 'audit-checkpoint';
+/**
+ * The keychain account of a data dir's key: one key per data dir, so two daemons with their own
+ * data dirs (the desktop app's and a terminal's, or tests running side by side) never overwrite
+ * each other's key when both start for the first time.
+ */
+export function checkpointKeyAccount(dataDir: string): string {
+  let path = resolve(dataDir);
+  try {
+    path = realpathSync(path);
+  } catch {
+    // not created yet: the resolved path names it
+  }
+  return `audit-checkpoint:${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
+}
 export const CHECKPOINT_KEY_FILE = 'audit-checkpoint.key';
 export const CHECKPOINT_PUBLIC_KEY_FILE = 'audit-checkpoint.pub';
 
@@ -37,9 +51,10 @@ export interface LoadCheckpointKeyOptions {
 export function loadCheckpointKey(options: LoadCheckpointKeyOptions): LoadedCheckpointKey | null {
   const keychain = options.keychain ?? osKeychain;
   const file = join(options.dataDir, CHECKPOINT_KEY_FILE);
+  const account = checkpointKeyAccount(options.dataDir);
   let keychainReachable = true;
   try {
-    const pem = keychain.read(CHECKPOINT_KEY_ACCOUNT);
+    const pem = keychain.read(account);
     if (pem !== null) return finish(pem, 'keychain', options.dataDir);
   } catch (error) {
     if (!(error instanceof KeychainUnavailableError)) throw error;
@@ -52,7 +67,7 @@ export function loadCheckpointKey(options: LoadCheckpointKeyOptions): LoadedChec
   const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   if (keychainReachable) {
     try {
-      keychain.write(CHECKPOINT_KEY_ACCOUNT, pem);
+      keychain.write(account, pem);
       return finish(pem, 'keychain', options.dataDir);
     } catch (error) {
       if (!(error instanceof KeychainUnavailableError)) throw error;
