@@ -10,7 +10,7 @@ import { isGatewayError } from '../../shared/errors.js';
 import type { ResponsesRequest } from '../../shared/schemas/responses.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../support/replay-upstream.js';
-import { exchange, responseBytes } from './fixtures.js';
+import { chunkLines, exchange, responseBytes } from './fixtures.js';
 
 let upstream: ReplayUpstream | undefined;
 let gateway: TestGateway | undefined;
@@ -55,13 +55,13 @@ function parseSse(text: string): SseEvent[] {
     });
 }
 
-/** The event names with runs of deltas collapsed, and each event's own field names. */
-function shape(events: SseEvent[]): { event: string; keys: string[] }[] {
-  const out: { event: string; keys: string[] }[] = [];
+/** The event names with runs of deltas collapsed, each event's field names and its item's. */
+function shape(events: SseEvent[]): { event: string; keys: string[]; item: string[] }[] {
+  const out: { event: string; keys: string[]; item: string[] }[] = [];
   for (const { event, data } of events) {
     if (out.at(-1)?.event === event && event.endsWith('.delta')) continue;
-    // logprobs were asked for in the recording; obfuscation is OpenAI's padding.
-    out.push({ event, keys: Object.keys(data).filter((key) => key !== 'obfuscation').sort() });
+    // obfuscation is OpenAI's padding.
+    out.push({ event, keys: Object.keys(data).filter((key) => key !== 'obfuscation').sort(), item: Object.keys((data['item'] as object | undefined) ?? {}).sort() });
   }
   return out;
 }
@@ -99,6 +99,24 @@ describe('POST /v1/responses streaming', () => {
       stream_options: { include_usage: true },
     });
     expect(gateway?.auditRows()[0]).toMatchObject({ api: 'openai.responses', stream: true, prompt_tokens: 78, completion_tokens: 9, status: 200 });
+  });
+
+  it('frames a streamed tool call exactly like the recorded Azure OpenAI Responses tool-call stream', async () => {
+    // Upstream: OpenAI chat completions streaming a get_capital call (recorded).
+    await start([replay('openai', 'chat-stream-tool-roundtrip', 0)]);
+    const response = await fetch(`${gateway?.baseURL}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway?.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Capital of the UK?', stream: true, store: false, tools: [{ type: 'function', name: 'get_capital', parameters: { type: 'object', properties: { country: { type: 'string' } } } }] }),
+    });
+    const ours = parseSse(await response.text());
+    const recorded = chunkLines('azure', 'azure-tool-call.1.chunks.txt').map((line) => {
+      const data = JSON.parse(line) as Record<string, unknown>;
+      return { event: String(data['type']), data };
+    });
+    expect(shape(ours)).toEqual(shape(recorded));
+    const done = ours.find((e) => e.event === 'response.output_item.done')?.data['item'];
+    expect(done).toMatchObject({ type: 'function_call', status: 'completed', call_id: 'call_ZR5UUuTt3pf61kjwAJIYdVMj', name: 'get_capital', arguments: '{"country":"UK"}' });
   });
 
   it('sends an upstream failure inside the stream as OpenAI’s error event, which the SDK raises', async () => {
