@@ -21,6 +21,23 @@ const TITLES = new Set([
   '大使', '党首', '頭取', '中尉', '大尉', '少尉', '伯爵', '子爵', '公爵', '侯爵', '男爵', '騎手', '棋士',
   '力士', '内野手', '外野手', '監督代行', '主審', '会長代行', '理事', '取締役', '編集長', '局長', '次官',
 ]);
+// Form labels before a name (氏名：山田太郎, 担当は鈴木です): context that raises the score.
+const NAME_LABELS = new Set([
+  '氏名', '名前', 'お名前', '担当', '担当者', '宛名', '差出人', '署名', '代表者', '申請者', '契約者', '患者', '受取人',
+  '送り主', '依頼者', '名義', '名義人', '保護者', '連絡先', '責任者', '記入者', '入居者', '利用者', '購入者',
+]);
+
+/** A form label right before the name, across a colon or は/が (氏名：, 担当は). */
+function labelledBefore(tokens: readonly JapaneseToken[], index: number): boolean {
+  for (let k = index - 1; k >= Math.max(0, index - 3); k--) {
+    const token = tokens[k]!;
+    if (NAME_LABELS.has(token.surface_form)) return true;
+    const separator = token.pos === '記号' || token.surface_form === 'は' || token.surface_form === 'が' || /^[\s:：,、]+$/.test(token.surface_form);
+    if (!separator) return false;
+  }
+  return false;
+}
+
 // Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
 const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
 // Single kanji that end a place, organisation or family name rather than a given name.
@@ -133,6 +150,7 @@ export function findPersonNames(
   const spans: Span[] = [];
   let i = 0;
   while (i < tokens.length) {
+    const firstIndex = i;
     const first = tokens[i];
     if (first === undefined) break;
     // 矢守克也: a surname IPADIC lists as a place, right before a given name.
@@ -217,7 +235,7 @@ export function findPersonNames(
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
     if (honorific) score += 0.35;
-    else if (titled) score += 0.25;
+    else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;
     spans.push({ type: 'JP_NAME', start, end, score: Math.min(score, 0.99), detector: 'jp-person-name' });
   }
   return spans;

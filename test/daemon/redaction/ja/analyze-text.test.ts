@@ -73,6 +73,14 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('決勝はヤス・マリーナ・サーキットで行われた。')).toEqual([]);
   });
 
+  it('takes a form label before a name as context (氏名：, 担当:, 担当は)', () => {
+    const score = (text: string): number => analyzeJapaneseText(tokenizer, text).find((span) => span.type === 'JP_NAME')?.score ?? 0;
+    expect(score('担当: 鈴木')).toBeGreaterThanOrEqual(0.85);
+    expect(score('担当は鈴木です。')).toBeGreaterThanOrEqual(0.85);
+    expect(score('氏名：山田太郎')).toBeGreaterThan(score('山田太郎'));
+    expect(score('昨日鈴木と会った。')).toBeLessThan(0.85);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
