@@ -177,7 +177,7 @@ describe('POST /v1/messages', () => {
 });
 
 describe('GET /v1/models in both styles', () => {
-  it('lists models in Anthropic’s shape for the Anthropic SDK and in OpenAI’s for the openai SDK', async () => {
+  it('lists and retrieves models in Anthropic’s shape for the Anthropic SDK and in OpenAI’s for the openai SDK', async () => {
     const client = await start([]);
     const anthropicIds: string[] = [];
     for await (const model of client.models.list()) {
@@ -185,6 +185,8 @@ describe('GET /v1/models in both styles', () => {
       anthropicIds.push(model.id);
     }
     expect(anthropicIds).toEqual(['gpt-4o-mini', 'claude-sonnet-4-5']);
+    expect(await client.models.retrieve('claude-sonnet-4-5')).toMatchObject({ type: 'model', id: 'claude-sonnet-4-5', display_name: 'claude-sonnet-4-5' });
+    await expect(client.models.retrieve('nope')).rejects.toMatchObject({ status: 404 });
     const openai = new OpenAI({ apiKey: gateway?.apiKey ?? '', baseURL: gateway?.baseURL ?? '', maxRetries: 0 });
     const page = await openai.models.list();
     expect(page.data.map((model) => [model.object, model.id, model.owned_by])).toEqual([

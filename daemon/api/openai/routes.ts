@@ -9,7 +9,7 @@ import type { KeyVerifier } from '../../deps.js';
 import { authenticateHeaders } from '../../pipeline/authenticate.js';
 import type { RunPipeline } from '../../pipeline/index.js';
 import { runAndRespond } from './respond.js';
-import { anthropicModelList } from '../anthropic/models.js';
+import { anthropicModel, anthropicModelList } from '../anthropic/models.js';
 
 export interface OpenAiRoutesDeps {
   readonly config: Pick<Config, 'models' | 'providers'>;
@@ -55,6 +55,7 @@ export function createOpenAiRoutes(deps: OpenAiRoutesDeps): FastifyPluginAsync {
       if (model === undefined || (principal.models !== null && !principal.models.includes(id))) {
         throw new GatewayError('model_not_found', `The model '${id}' does not exist or you do not have access to it.`, { param: 'model' });
       }
+      if (request.headers['anthropic-version'] !== undefined) return anthropicModel(model) as unknown as ModelEntry; // Anthropic SDK's model shape
       return model;
     });
 
