@@ -85,6 +85,10 @@ function decompress(file: string): Buffer {
   return gunzipSync(compressed, size >= 64 ? { chunkSize: size } : {});
 }
 
+/**
+ * The tokenizer over the dictionary in `dicPath`. The load is synchronous work (~0.5 s) wrapped
+ * in a promise: call it in the analyzer's worker (or a test), never on the daemon's event loop.
+ */
 export async function loadTokenizer(dicPath = defaultDictionaryPath()): Promise<JapaneseTokenizer> {
   try {
     const DynamicDictionaries = require('kuromoji/src/dict/DynamicDictionaries.js') as DictionariesConstructor;
