@@ -15,6 +15,7 @@ import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstr
 import { openDatabase } from '../../../daemon/store/db.js';
 import { KeyStore } from '../../../daemon/store/keys-store.js';
 import { HttpReceiver } from '../siem/http-receiver.js';
+import { forgetCheckpointKey } from './trail-db.js';
 
 interface ShippedLine {
   readonly event_id: string;
@@ -63,6 +64,7 @@ describe('the audit trail in the running daemon', () => {
     await daemon?.close();
     await receiver?.close();
     await upstream?.close();
+    forgetCheckpointKey(join(dir, 'data'));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -17,6 +17,7 @@ import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstr
 import { openDatabase } from '../../../daemon/store/db.js';
 import { KeyStore } from '../../../daemon/store/keys-store.js';
 import { HttpReceiver } from '../siem/http-receiver.js';
+import { forgetCheckpointKey } from './trail-db.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'daemon/main.ts');
@@ -39,7 +40,10 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
     for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await receiver?.close();
     await upstream?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {
+      forgetCheckpointKey(join(dir, 'data'));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const kagami = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: process.env });

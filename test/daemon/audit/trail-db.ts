@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../../shared/schemas/audit.js';
+import { checkpointKeyAccount } from '../../../daemon/audit/checkpoint-key.js';
+import { deleteKeychainSecret } from '../../../daemon/secrets/keychain.js';
 import { openDatabase, type SqliteDatabase } from '../../../daemon/store/db.js';
 import { auditMigrations } from '../../../daemon/store/migrations/audit.js';
 
@@ -20,6 +22,7 @@ export function openTrailDb(): TrailDb {
     db,
     remove() {
       if (db.open) db.close();
+      forgetCheckpointKey(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -56,4 +59,16 @@ export function sampleRecord(overrides: Partial<AuditRecord> = {}): AuditRecord 
     decision: { candidates: ['openai'] },
     ...overrides,
   };
+}
+
+/**
+ * Removes the checkpoint key a daemon created for this data dir from the OS keychain (one entry
+ * per data dir), so test runs leave no entries behind. Call before the data dir is deleted.
+ */
+export function forgetCheckpointKey(dataDir: string): void {
+  try {
+    deleteKeychainSecret(checkpointKeyAccount(dataDir));
+  } catch {
+    // no keychain reachable: the key was a file in the data dir
+  }
 }

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startAuditTrail } from '../../../daemon/audit/audit-trail.js';
 import { runCli } from '../../../daemon/cli/main.js';
 import { openDatabase } from '../../../daemon/store/db.js';
-import { sampleRecord } from '../audit/trail-db.js';
+import { forgetCheckpointKey, sampleRecord } from '../audit/trail-db.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
@@ -47,6 +47,8 @@ describe('kagami audit / siem CLI', () => {
   });
   afterEach(() => {
     vi.restoreAllMocks();
+    forgetCheckpointKey(dataDir);
+    forgetCheckpointKey(join(dir, 'other'));
     rmSync(dir, { recursive: true, force: true });
   });
 

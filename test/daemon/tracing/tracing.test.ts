@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../../daemon/cli/start.js';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import { HttpReceiver } from '../siem/http-receiver.js';
+import { forgetCheckpointKey } from '../audit/trail-db.js';
 import { otlpJsonErrors } from '../siem/otlp-proto-json.js';
 
 interface Span {
@@ -57,6 +58,7 @@ describe('request traces exported over OTLP/HTTP JSON', () => {
     await daemon?.close();
     await collector?.close();
     await upstream?.close();
+    forgetCheckpointKey(join(dir, 'data'));
     rmSync(dir, { recursive: true, force: true });
   });
 
