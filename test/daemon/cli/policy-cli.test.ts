@@ -273,6 +273,30 @@ models:
     expect(explanation.outcome).toMatchObject({ kind: 'refused', status: 503, code: 'upstream_unavailable' });
   });
 
+  it('evaluates time-of-day rules at the request file\'s `at`, in the rule\'s time zone', async () => {
+    const policy = file(
+      'night.yaml',
+      `version: 1
+endpoints:
+  day: { provider: p, model: big }
+  night: { provider: p, model: batch }
+rules:
+  - name: tokyo-night
+    when: { time: { between: "22:00-06:00", tz: Asia/Tokyo } }
+    route_to: night
+default: { route_to: day }
+`,
+    );
+    const at = (iso: string) => file('at.json', JSON.stringify({ at: iso, body: { model: 'm', messages: [] } }));
+    expect(await kagami('policy', 'explain', policy, '--request', at('2026-11-23T14:30:00Z'))).toBe(0); // 23:30 in Tokyo
+    expect(out).toContain('rules[0] tokyo-night: MATCH\n      yes  time 22:00-06:00 Asia/Tokyo');
+    expect(out).toContain('Chosen endpoint: night');
+    out = '';
+    expect(await kagami('policy', 'explain', policy, '--request', at('2026-11-23T03:00:00Z'))).toBe(0); // 12:00 in Tokyo
+    expect(out).toContain('rules[0] tokyo-night: no match\n      no   time 22:00-06:00 Asia/Tokyo');
+    expect(out).toContain('Chosen endpoint: day');
+  });
+
   it('refuses a request file that is not a request, naming the field', async () => {
     const policy = file('policy.yaml', POLICY);
     const request = file('req.json', JSON.stringify({ tenant: 5, body: { messages: [] } }));
