@@ -8,7 +8,7 @@ interface Section {
 }
 
 const sections: Section[] = [
-  // { name: 'gateway', load: () => import('./gateway.js') },
+  { name: 'gateway', load: () => import('./gateway.js') },
   { name: 'redaction', load: () => import('./redaction.js') },
   { name: 'redaction-ja', load: () => import('./redaction-ja.js') },
   { name: 'policy', load: () => import('./policy.js') },

@@ -224,6 +224,22 @@ describe('errors in OpenAI shape', () => {
     expect((error as Error).message).toContain('first byte');
   });
 
+  it('ends a stream whose upstream connection resets mid-stream with an error event (502 upstream_error)', async () => {
+    // Chunks paced so the first ones reach the gateway (and the client) before the reset;
+    // a reset before the first chunk is a plain 502 answer instead (tested above).
+    upstream.setOptions({ chunkDelayMs: 50 });
+    await start();
+    upstream.setFaults({ reset: 'mid-stream', resetRate: 1 });
+    const stream = await client.chat.completions.create({ model: 'chat-model', messages, stream: true });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((e: unknown) => e);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(gateway.auditRows()[0]).toMatchObject({ status: 502, error_code: 'upstream_error', stream: true });
+  });
+
   it('ends a stream that stalls between chunks with an error event (504 upstream_timeout)', async () => {
     await start({ idle_ms: 150 });
     upstream.setFaults({ stall: 'mid-stream', stallRate: 1 });
@@ -240,6 +256,18 @@ describe('errors in OpenAI shape', () => {
 });
 
 describe('client disconnect', () => {
+  it('aborts the upstream request when the client gives up waiting for a non-streaming answer', async () => {
+    await start();
+    upstream.setFaults({ stall: 'before-headers', stallRate: 1 });
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'chat-model', messages }, { signal: controller.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(upstream.stats.requests).toBe(1), { timeout: 5000, interval: 10 });
+    controller.abort();
+    expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await vi.waitFor(() => expect(upstream.stats.aborted).toBe(1), { timeout: 5000, interval: 10 });
+    await vi.waitFor(() => expect(gateway.auditRows()[0]).toMatchObject({ error_code: 'client_disconnected', status: 499, stream: false }), { timeout: 5000, interval: 10 });
+  });
+
   it('aborts the upstream request when the client goes away mid-stream', async () => {
     upstream.setOptions({ chunkDelayMs: 20, chunkCount: 50 });
     await start();

@@ -2,7 +2,7 @@
 // first; `npm test` does). Kept to a few end-to-end paths; units are tested beside their code.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -158,6 +158,47 @@ describe('kagami CLI', () => {
     );
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
+  });
+
+  it('keeps the provider key, the virtual key and the prompt out of its arguments, its output and SQLite', async () => {
+    const providerKey = 'sk-upstream-never-leak-5150';
+    const prompt = 'My private prompt mentions project NIGHTJAR-4471';
+    upstream = await startMockUpstream({ apiKey: providerKey });
+    writeFileSync(
+      join(dir, 'kagami.yaml'),
+      ['providers:', `  - { id: up, type: openai, base_url: "${upstream.url}", api_key: { env: UP_KEY } }`, 'models:', '  - { name: m, provider: up }', ''].join('\n'),
+    );
+    env = { ...env, UP_KEY: providerKey };
+    const { child, baseUrl, output } = await startDaemon();
+    const key = /(sk-kagami-[0-9A-Za-z]+)/.exec(output())?.[1];
+    const client = new OpenAI({ baseURL: baseUrl, apiKey: key!, maxRetries: 0 });
+    const reply = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt }] });
+    expect(reply.choices[0]?.message.content).toBeTruthy();
+    await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: prompt }], stream: true }).then(async (s) => {
+      for await (const _chunk of s) void _chunk;
+    });
+    // A wrong key too: its 401 must not echo what was presented.
+    const stranger = new OpenAI({ baseURL: baseUrl, apiKey: 'sk-kagami-WRONGWRONGWRONG', maxRetries: 0 });
+    await expect(stranger.models.list()).rejects.toMatchObject({ status: 401 });
+
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(upstream.stats.completed).toBe(2); // the upstream did get the key
+
+    expect(cmdline).not.toContain(providerKey);
+    expect(output()).not.toContain(providerKey);
+    expect(output()).not.toContain('WRONGWRONGWRONG');
+    expect(output()).not.toContain('NIGHTJAR');
+    const dataDir = join(dir, 'data', 'kagami');
+    const files = readdirSync(dataDir).filter((name) => name.startsWith('kagami.db'));
+    expect(files).toContain('kagami.db');
+    for (const name of files) {
+      const bytes = readFileSync(join(dataDir, name)).toString('latin1');
+      expect(bytes, name).not.toContain(providerKey);
+      expect(bytes, name).not.toContain(key!);
+      expect(bytes, name).not.toContain('NIGHTJAR');
+    }
   });
 
   it('on first start creates and prints a key; SIGTERM drains an in-flight stream and keeps its audit row', async () => {

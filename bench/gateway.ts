@@ -1,0 +1,252 @@
+// The gateway benchmark (issue 2): the same load sent straight to the simulator and through
+// the gateway (audit on), 1 KB chat bodies, non-streaming and streaming, at fixed rates of
+// 200 and 1000 requests/s and at saturation. Prints p50/p99 of both paths, the difference
+// (the gateway's added latency), throughput, and the daemon's peak RSS.
+//
+// Three processes, as in real use: the simulator (`kagami mock-upstream`), the daemon
+// (`kagami start`, built in dist/), and this load generator (undici). Redaction is off in the
+// main runs (the figure is the core request path); one extra row shows it on.
+// Knobs: BENCH_SECONDS (per phase, default 5), BENCH_CONCURRENCY (saturation, default 64),
+// BENCH_CPU_PROF=<dir> (the daemon runs under `node --cpu-prof`).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KAGAMI = join(ROOT, 'bin', 'kagami.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF; // a folder: the daemon writes a .cpuprofile there on exit
+
+interface Phase {
+  readonly latencies: number[];
+  readonly errors: number;
+  readonly seconds: number;
+}
+
+interface Target {
+  readonly name: string;
+  readonly pool: Pool;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+}
+
+/** Waits for a line matching `pattern` on the child's stdout. */
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer): void => {
+      buffer += chunk.toString('utf8');
+      const match = pattern.exec(buffer);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${String(child.spawnargs.slice(1, 3))} exited with ${code}: ${buffer}`)));
+  });
+}
+
+function chatBody(stream: boolean): string {
+  // ~1 KB: a system prompt and a user message of plain prose.
+  const prose = 'The quarterly report covers revenue, costs and the hiring plan for the next two quarters. ';
+  const content = prose.repeat(10).slice(0, 880);
+  return JSON.stringify({
+    model: 'kagami-sim-chat',
+    messages: [
+      { role: 'system', content: 'You are a concise assistant.' },
+      { role: 'user', content },
+    ],
+    temperature: 0.2,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+async function once(target: Target, body: string): Promise<number | null> {
+  const started = performance.now();
+  try {
+    const response = await target.pool.request({ method: 'POST', path: target.path, headers: target.headers, body });
+    await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+    return response.statusCode === 200 ? performance.now() - started : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Open loop: `rate` requests per second, each sent on schedule whatever the others do. */
+async function fixedRate(target: Target, body: string, rate: number, seconds: number): Promise<Phase> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+    for (; sent < due; sent++) {
+      pending.push(
+        once(target, body).then((ms) => {
+          if (ms === null) errors++;
+          else latencies.push(ms);
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  return { latencies, errors, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Closed loop: `concurrency` workers back to back, for `seconds`. */
+async function saturate(target: Target, body: string, concurrency: number, seconds: number): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const ms = await once(target, body);
+        if (ms === null) errors++;
+        else latencies.push(ms);
+      }
+    }),
+  );
+  return { latencies, errors, seconds: (performance.now() - start) / 1000 };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function summary(phase: Phase): { p50: number; p99: number; rps: number; errors: number } {
+  const sorted = [...phase.latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps: phase.latencies.length / phase.seconds, errors: phase.errors };
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux clock ticks are 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs a phase and adds the CPU µs per completed request that process `pid` spent on it. */
+async function withCpu(pid: number, phase: () => Promise<Phase>): Promise<Phase & { cpuUsPerRequest: number }> {
+  const before = cpuMs(pid);
+  const result = await phase();
+  return { ...result, cpuUsPerRequest: ((cpuMs(pid) - before) * 1000) / Math.max(1, result.latencies.length) };
+}
+
+const ms = (value: number): string => value.toFixed(2).padStart(8);
+
+async function startDaemon(dir: string, simulatorUrl: string, redaction: boolean): Promise<{ child: ChildProcess; origin: string; key: string }> {
+  const config = join(dir, redaction ? 'kagami-redaction.yaml' : 'kagami.yaml');
+  writeFileSync(
+    config,
+    [
+      `data_dir: ${join(dir, redaction ? 'data-redaction' : 'data')}`,
+      'listen: { host: 127.0.0.1, port: 0 }',
+      'providers:',
+      `  - { id: sim, type: openai, base_url: "${simulatorUrl}" }`,
+      'models:',
+      '  - { name: kagami-sim-chat, provider: sim, capabilities: { chat: true } }',
+      `redaction: { enabled: ${redaction} }`,
+      '',
+    ].join('\n'),
+  );
+  const created = spawnSync(process.execPath, [KAGAMI, 'keys', 'create', '--tenant', 'bench', '--user', 'bench', '--config', config], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`kagami keys create failed: ${created.stderr}`);
+  const key = created.stdout.trim();
+  const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+  const child = spawn(process.execPath, [...profile, KAGAMI, 'start', '--config', config, '--no-first-key'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [, origin] = await waitForLine(child, /OpenAI base URL:\s+(http:\/\/[^\s/]+)\/v1/);
+  return { child, origin: origin as string, key };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kagami-bench-'));
+  const simulator = spawn(process.execPath, [KAGAMI, 'mock-upstream', '--port', '0', '--reply', 'Revenue grew eight percent; costs were flat; two hires are planned.'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const children: ChildProcess[] = [simulator];
+  try {
+    const [, simulatorUrl] = await waitForLine(simulator, /listening on (http:\/\/\S+)/);
+    const simulatorOrigin = new URL(simulatorUrl as string).origin;
+    const daemon = await startDaemon(dir, simulatorUrl as string, false);
+    children.push(daemon.child);
+
+    const json = { 'content-type': 'application/json' };
+    const direct: Target = { name: 'direct', pool: new Pool(simulatorOrigin, { connections: 256 }), path: '/v1/chat/completions', headers: json };
+    const gateway: Target = {
+      name: 'gateway',
+      pool: new Pool(daemon.origin, { connections: 256 }),
+      path: '/v1/chat/completions',
+      headers: { ...json, authorization: `Bearer ${daemon.key}` },
+    };
+
+    console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off`);
+    console.log('CPU µs/req: CPU time the simulator (direct) and the daemon (gateway) spent per request: steadier than latency on a busy machine');
+    console.log('mode        load          direct p50/p99 ms    gateway p50/p99 ms    added p50/p99 ms     direct rps  gateway rps  errors  sim CPU µs/req  daemon CPU µs/req');
+    for (const stream of [false, true]) {
+      const body = chatBody(stream);
+      const mode = stream ? 'stream' : 'json';
+      // Warm both paths (JIT, connection pools) before measuring.
+      await saturate(direct, body, 16, 1);
+      await saturate(gateway, body, 16, 1);
+      for (const load of [200, 1000, 'saturation'] as const) {
+        const measure = (target: Target): Promise<Phase> =>
+          load === 'saturation' ? saturate(target, body, CONCURRENCY, SECONDS) : fixedRate(target, body, load, SECONDS);
+        const directPhase = await withCpu(simulator.pid as number, () => measure(direct));
+        const gatewayPhase = await withCpu(daemon.child.pid as number, () => measure(gateway));
+        const d = summary(directPhase);
+        const g = summary(gatewayPhase);
+        const label = load === 'saturation' ? 'saturation' : `${load} rps`;
+        console.log(
+          `${mode.padEnd(11)} ${label.padEnd(12)} ${ms(d.p50)} ${ms(d.p99)}     ${ms(g.p50)} ${ms(g.p99)}     ${ms(g.p50 - d.p50)} ${ms(g.p99 - d.p99)}    ${d.rps.toFixed(0).padStart(9)}  ${g.rps.toFixed(0).padStart(11)}  ${d.errors + g.errors}` +
+            `  ${directPhase.cpuUsPerRequest.toFixed(0).padStart(9)} ${gatewayPhase.cpuUsPerRequest.toFixed(0).padStart(9)}` +
+            (load === 'saturation' ? `   (gateway/direct ${((g.rps / d.rps) * 100).toFixed(0)}%)` : ''),
+        );
+      }
+    }
+    console.log(`daemon peak RSS: ${peakRssMb(daemon.child.pid as number).toFixed(0)} MB`);
+    await gateway.pool.close();
+    await stop(daemon.child);
+
+    // The same non-streaming load with redaction on (the default config), for comparison.
+    const redacting = await startDaemon(dir, simulatorUrl as string, true);
+    children.push(redacting.child);
+    const withRedaction: Target = { name: 'gateway+redaction', pool: new Pool(redacting.origin, { connections: 256 }), path: '/v1/chat/completions', headers: { ...json, authorization: `Bearer ${redacting.key}` } };
+    const body = chatBody(false);
+    await saturate(withRedaction, body, 16, 1);
+    const d = summary(await fixedRate(direct, body, 1000, SECONDS));
+    const r = summary(await fixedRate(withRedaction, body, 1000, SECONDS));
+    console.log(`json        1000 rps, redaction on: gateway p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; added p50 ${(r.p50 - d.p50).toFixed(2)} ms, p99 ${(r.p99 - d.p99).toFixed(2)} ms; errors ${r.errors}`);
+    console.log(`daemon (redaction on) peak RSS: ${peakRssMb(redacting.child.pid as number).toFixed(0)} MB`);
+    await withRedaction.pool.close();
+    await direct.pool.close();
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await run();
