@@ -54,6 +54,8 @@ export interface Usage {
   completionTokens: number;
   totalTokens: number;
   cachedTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic, Bedrock); part of promptTokens. */
+  cacheWriteTokens?: number;
 }
 
 /** A non-streaming answer (OpenAI-shaped body) or an error already mapped to a GatewayError. */

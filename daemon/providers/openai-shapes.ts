@@ -132,6 +132,10 @@ export function usageBody(usage: Usage): JsonObject {
     total_tokens: usage.totalTokens,
   };
   if (usage.cachedTokens !== undefined) body['prompt_tokens_details'] = { cached_tokens: usage.cachedTokens };
+  // Not in OpenAI's schema (clients ignore it): lets /v1/messages report cache_creation_input_tokens.
+  if (usage.cacheWriteTokens !== undefined && usage.cacheWriteTokens > 0) {
+    body['prompt_tokens_details'] = { cached_tokens: usage.cachedTokens ?? 0, cache_write_tokens: usage.cacheWriteTokens };
+  }
   return body;
 }
 
@@ -226,9 +230,10 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function totalUsage(prompt: number, completion: number, cached?: number): Usage {
+export function totalUsage(prompt: number, completion: number, cached?: number, cacheWrites?: number): Usage {
   const usage: Usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
   if (cached !== undefined) usage.cachedTokens = cached;
+  if (cacheWrites !== undefined && cacheWrites > 0) usage.cacheWriteTokens = cacheWrites;
   return usage;
 }
 

@@ -334,8 +334,8 @@ describe('anthropic request translation', () => {
       usage: { input_tokens: 10, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 5 },
     });
     const result = anthropicWire.parseResponse(raw, { op: 'chat', stream: false, upstreamModel: 'c', connection: connection('anthropic'), body: { model: 'c', messages: [] } });
-    expect(result.usage).toEqual({ promptTokens: 1110, completionTokens: 5, totalTokens: 1115, cachedTokens: 1000 });
-    expect(result.body['usage']).toEqual({ prompt_tokens: 1110, completion_tokens: 5, total_tokens: 1115, prompt_tokens_details: { cached_tokens: 1000 } });
+    expect(result.usage).toEqual({ promptTokens: 1110, completionTokens: 5, totalTokens: 1115, cachedTokens: 1000, cacheWriteTokens: 100 });
+    expect(result.body['usage']).toEqual({ prompt_tokens: 1110, completion_tokens: 5, total_tokens: 1115, prompt_tokens_details: { cached_tokens: 1000, cache_write_tokens: 100 } });
     expect((result.body['choices'] as JsonObject[])[0]?.['finish_reason']).toBe('length');
   });
 

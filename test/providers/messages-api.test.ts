@@ -129,6 +129,16 @@ describe('POST /v1/messages', () => {
     expect(gateway?.auditRows()[0]).toMatchObject({ api: 'anthropic.messages', stream: true, prompt_tokens: 78, completion_tokens: 9 });
   });
 
+  it('reports Anthropic prompt-cache reads and writes back to the Anthropic SDK, and counts both as prompt tokens in the audit row', async () => {
+    // The recorded tool_use answer, with the cache usage a caching hit reports (the recording had none).
+    const recorded = exchange('anthropic', 'messages-tool-roundtrip', 0);
+    const body = { ...(recorded.response.body as Record<string, unknown>), usage: { input_tokens: 45, cache_creation_input_tokens: 100, cache_read_input_tokens: 300, output_tokens: 23 } };
+    const client = await start([{ status: 200, headers: recorded.response.headers, body: Buffer.from(JSON.stringify(body)) }]);
+    const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'What is the largest city in the user country?' }] });
+    expect(message.usage).toMatchObject({ input_tokens: 45, cache_creation_input_tokens: 100, cache_read_input_tokens: 300, output_tokens: 23 });
+    expect(gateway?.auditRows()[0]).toMatchObject({ prompt_tokens: 445, completion_tokens: 23, total_tokens: 468 });
+  });
+
   it('accepts Authorization: Bearer as well as x-api-key', async () => {
     await start([replay('openai', 'chat-tool-roundtrip', 0)]);
     const bearer = new Anthropic({ authToken: gateway?.apiKey ?? '', apiKey: null, baseURL: gateway?.origin ?? '', maxRetries: 0 });

@@ -16,15 +16,16 @@ export function stopReasonOf(finishReason: unknown): string {
 interface OpenAiUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
 }
 
-/** OpenAI prompt_tokens include cached tokens; Anthropic's input_tokens do not. */
+/** OpenAI prompt_tokens include cache reads and writes; Anthropic's input_tokens do not. */
 export function anthropicUsage(usage: OpenAiUsage | undefined): JsonObject {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
   return {
-    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached),
-    cache_creation_input_tokens: 0,
+    input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached - written),
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
     output_tokens: usage?.completion_tokens ?? 0,
   };

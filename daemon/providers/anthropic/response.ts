@@ -31,7 +31,7 @@ export function mapUsage(usage: AnthropicUsage | undefined): Usage {
   const cacheRead = usage?.cache_read_input_tokens ?? 0;
   const cacheWrite = usage?.cache_creation_input_tokens ?? 0;
   const prompt = (usage?.input_tokens ?? 0) + cacheRead + cacheWrite;
-  return totalUsage(prompt, usage?.output_tokens ?? 0, cacheRead);
+  return totalUsage(prompt, usage?.output_tokens ?? 0, cacheRead, cacheWrite);
 }
 
 interface ContentBlock {

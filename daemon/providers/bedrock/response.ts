@@ -31,8 +31,9 @@ export interface ConverseUsage {
 /** Like Anthropic: inputTokens exclude cache reads and writes, OpenAI's prompt_tokens include them. */
 export function mapUsage(usage: ConverseUsage | undefined): Usage {
   const cacheRead = usage?.cacheReadInputTokens ?? 0;
-  const prompt = (usage?.inputTokens ?? 0) + cacheRead + (usage?.cacheWriteInputTokens ?? 0);
-  return totalUsage(prompt, usage?.outputTokens ?? 0, cacheRead);
+  const cacheWrite = usage?.cacheWriteInputTokens ?? 0;
+  const prompt = (usage?.inputTokens ?? 0) + cacheRead + cacheWrite;
+  return totalUsage(prompt, usage?.outputTokens ?? 0, cacheRead, cacheWrite);
 }
 
 export function completionId(): string {
