@@ -8,11 +8,12 @@ import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Value } from 'typebox/value';
 import type { SqliteDatabase } from '../store/db.js';
-import type { AuditConfig } from '../../shared/schemas/audit.js';
+import { AuditConfig } from '../../shared/schemas/audit.js';
 import type { Config } from '../../shared/schemas/config.js';
 import type { RequestEvent } from '../../shared/schemas/events.js';
-import type { SiemConfig, SiemStatus, SinkConfig } from '../../shared/schemas/siem.js';
+import { SiemConfig, type SiemStatus, type SinkConfig } from '../../shared/schemas/siem.js';
 import { CHANNELS } from '../events/channels.js';
 import { describeSecretRef, readSecret } from '../secrets/read-secret.js';
 import { createCursorStore } from '../siem/cursor-store.js';
@@ -31,8 +32,9 @@ const HOUR_MS = 3_600_000;
 /** Retention runs shortly after start, then hourly. */
 const RETENTION_FIRST_MS = 60_000;
 
-export const DEFAULT_AUDIT_CONFIG: AuditConfig = { keep_days: 90, archive: true, checkpoint_every_rows: 1000, checkpoint_every_s: 300 };
-export const DEFAULT_SIEM_CONFIG: SiemConfig = { sinks: [], batch_size: 500, max_backoff_s: 300, timeout_s: 30 };
+// Without an `audit:` / `siem:` block, the schemas' own defaults (one source of truth).
+const DEFAULT_AUDIT_CONFIG = Value.Default(AuditConfig, {}) as AuditConfig;
+const DEFAULT_SIEM_CONFIG = Value.Default(SiemConfig, {}) as SiemConfig;
 
 export interface AuditTrailOptions {
   readonly config: Pick<Config, 'data_dir'> & { readonly audit?: AuditConfig | undefined; readonly siem?: SiemConfig | undefined };
