@@ -2,7 +2,7 @@
 // before it. Its first two digits are the issuing public safety commission (10 北海道 … 97
 // 沖縄), which rules out most other 12-digit numbers; the keyword is still required.
 import type { Detector, Span } from '../types.js';
-import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView } from './scan-context.js';
 import { digitsOf } from './normalize-width.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])\d{4}([- ]?)\d{4}\1\d{4}(?![0-9A-Za-z]|-\d)/g;
@@ -25,6 +25,7 @@ export const driversLicenseDetector: Detector = {
     for (const match of view.matchAll(CANDIDATE)) {
       const start = match.index;
       const end = start + match[0].length;
+      if (isSliceOfLongerGroups(view, start, end)) continue;
       if (!isPlausibleLicenceNumber(digitsOf(match[0])) || !keywordNear(text, start, end, LICENCE_WORDS)) continue;
       spans.push({ type: 'JP_DRIVERS_LICENSE', start, end, score: 0.95, detector: 'jp-drivers-license' });
     }

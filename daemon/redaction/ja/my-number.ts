@@ -4,7 +4,7 @@
 // マイナンバー/個人番号 nearby makes it near-certain. Next to 免許 the same digits are a driver's
 // licence number, which jp-drivers-license reports instead.
 import type { Detector, Span } from '../types.js';
-import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView } from './scan-context.js';
 import { digitsOf } from './normalize-width.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
 
@@ -35,6 +35,7 @@ export const myNumberDetector: Detector = {
     for (const match of view.matchAll(CANDIDATE)) {
       const start = match.index;
       const end = start + match[0].length;
+      if (isSliceOfLongerGroups(view, start, end)) continue;
       if (!isValidMyNumber(digitsOf(match[0]))) continue;
       const named = keywordNear(text, start, end, MY_NUMBER_WORDS);
       if (!named && keywordNear(text, start, end, LICENCE_WORDS)) continue;

@@ -36,3 +36,14 @@ export function keywordNear(text: string, start: number, end: number, window: Ke
 export function hasDigit(text: string): boolean {
   return /[0-9０-９]/.test(text);
 }
+
+/**
+ * Whether a grouped number [start,end) of the normalised view is only a slice of a longer run of
+ * groups ("5018 7083 8076 8422" is a card, "GB82 WEST 1234 5698 7654 32" an IBAN): a digit group
+ * (or a 4-character IBAN group) and a separator right before it, or a separator and a digit after.
+ */
+export function isSliceOfLongerGroups(view: string, start: number, end: number): boolean {
+  return GROUP_BEFORE.test(view.slice(Math.max(0, start - 6), start)) || GROUP_AFTER.test(view.slice(end, end + 2));
+}
+const GROUP_BEFORE = /(?:[0-9]|(?<![0-9A-Za-z])[0-9A-Z]{4})[ -]$/;
+const GROUP_AFTER = /^[ -][0-9]/;

@@ -72,6 +72,16 @@ describe('JP_MY_NUMBER', () => {
     expect(found(myNumberDetector, `免許証番号 ${MY_NUMBER}`)).toEqual([]);
   });
 
+  it('does not take three groups out of a longer run of groups (a card, an IBAN)', () => {
+    expect(found(myNumberDetector, 'Charge it to 5018 7083 8076 8422 please')).toEqual([]);
+    expect(found(myNumberDetector, 'Our account is FI25 9830 8572 7560 15 at the bank')).toEqual([]);
+    expect(found(myNumberDetector, 'マイナンバー 1234-5678-9018-7')).toEqual([]);
+    expect(found(driversLicenseDetector, '免許証 3012 3456 7890 1234')).toEqual([]);
+    expect(found(myNumberDetector, 'Pay to GB82 WEST 1234 5678 9018 32 today')).toEqual([]);
+    expect(found(myNumberDetector, 'マイナンバー 1234 5678 9018 です')).toEqual(['1234 5678 9018']);
+    expect(found(myNumberDetector, 'My Number is 1234 5678 9018 and that is all')).toEqual(['1234 5678 9018']);
+  });
+
   it('scores a valid number labelled as another identifier below the threshold', () => {
     expect(found(myNumberDetector, `注文番号 ${MY_NUMBER}`)).toEqual([]);
     expect(found(myNumberDetector, `会員番号：${MY_NUMBER}`)).toEqual([]);
