@@ -99,8 +99,12 @@ export function App(): React.JSX.Element {
       const connect = async (): Promise<void> => {
         const connection = await bridge.daemonConnection().catch(() => null);
         if (cancelled) return;
-        if (connection) setAuth({ state: 'ready', ...connection });
-        else setTimeout(() => void connect(), 1000);
+        if (connection) return setAuth({ state: 'ready', ...connection });
+        // A healthy daemon whose token main cannot read (it keeps its data elsewhere): ask for it.
+        const status = await bridge.daemonStatus().catch(() => null);
+        if (cancelled) return;
+        if (status?.state === 'running' || status?.state === 'attached') return setAuth({ state: 'login', error: null });
+        setTimeout(() => void connect(), 1000);
       };
       void connect();
       return () => {

@@ -68,6 +68,16 @@ function guardKeychain(keychain: Keychain): Keychain {
   return { read: guard(keychain.read), write: guard(keychain.write), delete: guard(keychain.delete), list: guard(keychain.list) };
 }
 
+/** The keychain's answer, or undefined when it cannot be reached (a test call can go on without it). */
+function withoutKeychain<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (error) {
+    if (isGatewayError(error) && error.code === 'keychain_unavailable') return undefined;
+    throw error;
+  }
+}
+
 function providerIdParam(params: unknown): string {
   const provider = (params as { provider?: unknown }).provider;
   if (typeof provider !== 'string' || !checkId.Check(provider)) throw new GatewayError('invalid_request', 'provider must be a provider connection id', { param: 'provider' });
@@ -82,10 +92,15 @@ function providerIdParam(params: unknown): string {
 function currentKey(provider: ResolvedProvider, keychain: Keychain): { key: string | null; source: string | null; hint: string | null } {
   const ref = provider.api_key;
   const account = `${ACCOUNT_PREFIX}${provider.id}`;
-  if (ref && 'keychain' in ref) return { key: keychain.read(ref.keychain) ?? provider.secrets.api_key ?? null, source: `keychain:${ref.keychain}`, hint: null };
-  const stored = keychain.list().some((a) => a.account === account);
+  const loaded = provider.secrets.api_key ?? null;
+  if (ref && 'keychain' in ref) {
+    const stored = withoutKeychain(() => keychain.read(ref.keychain));
+    if (stored === undefined) return { key: loaded, source: `keychain:${ref.keychain}`, hint: 'The keychain is not reachable now: tested with the key the daemon loaded at start.' };
+    return { key: stored ?? loaded, source: `keychain:${ref.keychain}`, hint: null };
+  }
+  const stored = withoutKeychain(() => keychain.list().some((a) => a.account === account)) ?? false;
   const hint = stored ? `A key is stored under keychain:${account}, but the config does not use it: set api_key: { keychain: "${account}" } on provider "${provider.id}".` : null;
-  if (ref && 'env' in ref) return { key: provider.secrets.api_key ?? null, source: `env:${ref.env}`, hint };
+  if (ref && 'env' in ref) return { key: loaded, source: `env:${ref.env}`, hint };
   return { key: null, source: null, hint };
 }
 

@@ -207,4 +207,37 @@ describe('/admin/provider-keys without a reachable keychain', () => {
       await app.close();
     }
   });
+
+  it('still tests a key: keyless providers as usual, keychain ones with the key loaded at start, saying so', async () => {
+    const down = (): never => {
+      throw new KeychainUnavailableError('read', new Error('locked'));
+    };
+    const upstream = await startMockUpstream({ apiKey: GOOD_KEY });
+    const open = await startMockUpstream();
+    const config = parseConfig(
+      [
+        'providers:',
+        `  - { id: kc, type: openai, base_url: "${upstream.url}", api_key: { keychain: "provider:kc" } }`,
+        `  - { id: keyless, type: openai, base_url: "${open.url}" }`,
+        'models:',
+        '  - { name: kc-chat, provider: kc, model: m, capabilities: { chat: true } }',
+        '  - { name: open-chat, provider: keyless, model: m, capabilities: { chat: true } }',
+      ].join('\n'),
+      'test.yaml',
+      { providerTypes: adapterIds(), readSecret: () => GOOD_KEY },
+    );
+    const app = Fastify();
+    registerErrorHandler(app);
+    app.register(createProviderKeyRoutes({ config, findAdapter, adminToken: 'admin-token-for-this-test', keychain: { read: down, write: down, delete: down, list: down } }));
+    try {
+      const test = async (provider: string) =>
+        (await app.inject({ method: 'POST', url: `/admin/provider-keys/${provider}/test`, headers: { authorization: 'Bearer admin-token-for-this-test' } })).json() as ProviderKeyTest;
+      expect(await test('kc')).toMatchObject({ ok: true, source: 'keychain:provider:kc', hint: expect.stringContaining('not reachable') });
+      expect(await test('keyless')).toMatchObject({ ok: true, source: null, hint: null });
+    } finally {
+      await app.close();
+      await upstream.close();
+      await open.close();
+    }
+  });
 });
