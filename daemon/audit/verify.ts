@@ -126,8 +126,14 @@ export function verifyTrail(store: AuditStore, options: VerifyOptions): VerifyRe
       }
       if (entry.seq > expectedSeq) {
         const gap = entry.seq - expectedSeq;
-        return report(problemAt('removed', entry,
-          `${gap === 1 ? `seq ${expectedSeq} was` : `seq ${expectedSeq}…${entry.seq - 1} were`} removed (the trail jumps from seq ${expectedSeq - 1} to ${entry.seq})`));
+        // Named by the first missing seq (what is gone cannot say its table or trace).
+        return report({
+          kind: 'removed',
+          seq: expectedSeq,
+          table: null,
+          traceId: null,
+          message: `${gap === 1 ? `seq ${expectedSeq} was` : `seq ${expectedSeq}…${entry.seq - 1} were`} removed (the trail jumps from seq ${expectedSeq - 1} to ${where(entry)})`,
+        });
       }
       if (next !== undefined && next.seq === entry.seq) {
         // Two rows share a seq: the one that does not link is the inserted one.

@@ -74,7 +74,7 @@ describe('runRetention', () => {
   it('still catches tampering right after the anchor', async () => {
     await retention(10, false);
     trail.db.prepare('DELETE FROM audit_requests WHERE seq = 7').run();
-    expect(verifyTrail(createAuditStore(trail.db), noKey).problem).toMatchObject({ kind: 'removed', seq: 8 });
+    expect(verifyTrail(createAuditStore(trail.db), noKey).problem).toMatchObject({ kind: 'removed', seq: 7 });
   });
 
   it('archived rows can be re-verified offline from their own chain fields', async () => {

@@ -60,7 +60,7 @@ describe('verifyTrail', () => {
 
   it('names a removed row', () => {
     trail.db.prepare('DELETE FROM audit_requests WHERE seq = 6').run();
-    expect(verify().problem).toMatchObject({ kind: 'removed', seq: 7 });
+    expect(verify().problem).toMatchObject({ kind: 'removed', seq: 6, table: null });
     expect(verify().problem?.message).toContain('seq 6 was removed');
   });
 
