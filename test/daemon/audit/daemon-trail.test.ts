@@ -130,6 +130,7 @@ describe('the audit trail in the running daemon', () => {
 
   it('serves Prometheus metrics of those requests behind the admin token', async () => {
     expect((await admin('/metrics', 'wrong-token')).status).toBe(401);
+    expect((await admin('/admin/siem/status', 'wrong-token')).status).toBe(401);
     const response = await admin('/metrics');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
