@@ -3,6 +3,7 @@
 //   ja-names.jsonl       ner-wikipedia-ja (dev half): every sentence; 人名 spans → JP_NAME.
 //                        Sentences whose only entities are 地名/法人名/… are the negatives that
 //                        measure precision (names inside 田中工業 are 法人名, not persons).
+//   ja-names-prompts.jsonl  requests written here, names marked (see NAME_PROMPTS).
 //   ja-addresses.jsonl   jp-address-strings-geolonia: real address strings in varied sentences,
 //                        some with a building and room appended; plus place mentions that are
 //                        not addresses (東京都渋谷区で開催) as negatives.
@@ -251,6 +252,61 @@ function buildStructuredProse(): Case[] {
   return cases;
 }
 
+// ---------------------------------------------------------------- names in prompts
+// Requests as people write them to a model (written here; names marked ⟦…⟧): honorifics, roles,
+// signatures, self-introductions, foreign names, and prompts whose proper nouns are companies,
+// products, places or works rather than people. A second view next to the encyclopedic text of
+// ja-names, which has few honorifics and many single foreign names.
+const NAME_PROMPTS = [
+  '以下のメールを敬語に直してください。「⟦佐藤⟧様、先日の件ですが資料は来週お送りします。⟦鈴木⟧」',
+  '顧客の⟦高橋健一⟧さん（45歳）から商品が届かないと問い合わせがありました。返信文を作成して。',
+  '大阪支社の⟦山本⟧部長と東京本社の⟦中村⟧課長の会議を設定したいです。',
+  '私の名前は⟦渡辺美咲⟧です。自己紹介文を考えてください。',
+  '⟦伊藤⟧先生の授業で習った微分方程式の解き方をもう一度説明して。',
+  '⟦小林⟧さんにSlackで連絡して、明日の10時に会議室Aを予約して。',
+  '⟦加藤⟧と申します。請求書の件でご連絡しました。',
+  '担当：⟦吉田⟧　件名：見積もりの再送について、文面を整えてください。',
+  '氏名：⟦松本光太郎⟧、生年月日：1988年4月2日。この履歴書を英訳して。',
+  '⟦井上⟧さんと⟦木村⟧さんの議事録をまとめてください。',
+  '⟦林⟧さんの送別会の挨拶文を書いて。',
+  '来週、⟦清水⟧社長が来社されます。お出迎えの段取りを教えて。',
+  '⟦ジョン・スミス⟧氏との契約書を日本語で要約してください。',
+  '⟦マイケル・ブラウン⟧さんへの英語のお礼メールを書いて。',
+  '患者の⟦山口⟧様（72歳）の紹介状を作成してください。',
+  '⟦森⟧課長から、⟦池田⟧さん宛ての報告書を確認するよう頼まれました。',
+  '⟦橋本⟧くんの誕生日メッセージを考えて。',
+  '娘の⟦さくら⟧ちゃんの入学祝いのカードの文面をお願い。',
+  '⟦石川⟧弁護士に相談する内容を整理したいです。',
+  '契約者：⟦前田⟧　⟦大輔⟧、住所変更の届出書の書き方を教えて。',
+  'トヨタとホンダの決算を比較して、日産についても触れてください。',
+  'AWSのLambdaとGoogle Cloud Functionsの違いを教えてください。',
+  '新宿駅から渋谷駅までの行き方を教えて。',
+  '⟦夏目漱石⟧の「こころ」のあらすじを200字で。',
+  '松下電器の歴史を簡単にまとめて。',
+  '本田技研工業の主力製品は何ですか。',
+  '豊田市の観光スポットを3つ教えて。',
+  '京都の紅葉の名所をおすすめして。',
+  'マイナンバーカードの申請方法を教えてください。',
+  'ディズニーランドとユニバーサル・スタジオ・ジャパンを比べて。',
+  '田中工業株式会社への請求書のテンプレートを作って。',
+  'Excelで重複した行を削除する方法は？',
+];
+
+function buildNamePrompts(): Case[] {
+  return NAME_PROMPTS.map((marked) => {
+    const spans: Gold[] = [];
+    let text = '';
+    for (const part of marked.split(/(⟦[^⟧]+⟧)/)) {
+      if (part.startsWith('⟦')) {
+        spans.push({ type: 'JP_NAME', start: text.length, end: text.length + part.length - 2 });
+        text += part.slice(1, -1);
+      } else text += part;
+    }
+    return { text, types: ['JP_NAME'], spans };
+  });
+}
+
 writeSet('ja-names.jsonl', buildNames());
+writeSet('ja-names-prompts.jsonl', buildNamePrompts());
 writeSet('ja-addresses.jsonl', buildAddresses());
 writeSet('ja-structured.jsonl', buildStructured());

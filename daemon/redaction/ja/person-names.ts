@@ -220,7 +220,9 @@ export function findPersonNames(
 
     if (before !== undefined && ORG_BEFORE.test(before.surface_form)) continue;
     const honorific = isHonorific(after);
-    const titled = isTitle(after) || (after !== undefined && PERSON_FOLLOWERS.has(after.surface_form));
+    // 加藤と申します: a self-introduction.
+    const introduced = after?.surface_form === 'と' && /^(?:申し|言い|いい|名乗)/.test(tokens[j + 1]?.surface_form ?? '');
+    const titled = isTitle(after) || introduced || (after !== undefined && PERSON_FOLLOWERS.has(after.surface_form));
     // A full name stays a person before a plain noun (手塚治虫原作); only organisation and place
     // words make it part of a proper noun (松下幸之助記念館).
     const fullName = hasFamily && hasGiven && !givenGuessed;

@@ -79,6 +79,7 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(score('担当は鈴木です。')).toBeGreaterThanOrEqual(0.85);
     expect(score('氏名：山田太郎')).toBeGreaterThan(score('山田太郎'));
     expect(score('昨日鈴木と会った。')).toBeLessThan(0.85);
+    expect(score('加藤と申します。')).toBeGreaterThanOrEqual(0.85); // a self-introduction
   });
 
   it('does not report one kanji alone without context', () => {
