@@ -54,15 +54,37 @@ function settlePhoneRegion(text: string, spans: Span[]): Span[] {
   });
 }
 
-/** Greedy resolution: best span first (score, then length), keep those that overlap no kept span. */
-export function resolveOverlaps(spans: readonly Span[]): Span[] {
-  if (spans.length < 2) return [...spans];
+/** Greedy resolution within one group of overlapping spans: best first (score, then length). */
+function resolveCluster(spans: readonly Span[]): Span[] {
   const ranked = [...spans].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: Span[] = [];
   for (const span of ranked) {
     if (kept.every((other) => span.end <= other.start || span.start >= other.end)) kept.push(span);
   }
   return kept.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Keeps the best span of each overlap (higher score, then longer), sorted by start. Spans are
+ * grouped into runs that overlap one another first, so a text with thousands of findings
+ * costs n log n, not n².
+ */
+export function resolveOverlaps(spans: readonly Span[]): Span[] {
+  if (spans.length < 2) return [...spans];
+  const byStart = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const resolved: Span[] = [];
+  let cluster: Span[] = [];
+  let clusterEnd = -1;
+  for (const span of byStart) {
+    if (span.start >= clusterEnd && cluster.length > 0) {
+      resolved.push(...(cluster.length === 1 ? cluster : resolveCluster(cluster)));
+      cluster = [];
+    }
+    cluster.push(span);
+    clusterEnd = Math.max(clusterEnd, span.end);
+  }
+  resolved.push(...(cluster.length === 1 ? cluster : resolveCluster(cluster)));
+  return resolved;
 }
 
 export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngine {

@@ -5,17 +5,24 @@ import type { Span } from './types.js';
 
 const SIDE = 32;
 
-/** The preview for `spans[index]`; `spans` are all findings in `text`, sorted by start. */
+/**
+ * The preview for `spans[index]`; `spans` are all findings in `text`, sorted by start and not
+ * overlapping. Only the neighbours inside the window are visited (a text may hold thousands).
+ */
 export function maskedPreview(text: string, spans: readonly Span[], index: number): string {
   const focus = spans[index];
   if (focus === undefined) return '';
   let from = Math.max(0, focus.start - SIDE);
   let to = Math.min(text.length, focus.end + SIDE);
-  // Never cut through another finding at the window's edges: widen to cover it whole.
-  for (const span of spans) {
-    if (span.start < from && span.end > from) from = span.start;
-    if (span.start < to && span.end > to) to = span.end;
-  }
+  // The neighbours in view, and never a cut through one at the window's edges: widen to cover it whole.
+  let first = index;
+  while (first > 0 && (spans[first - 1] as Span).end > from) first--;
+  let last = index;
+  while (last + 1 < spans.length && (spans[last + 1] as Span).start < to) last++;
+  const firstSpan = spans[first] as Span;
+  const lastSpan = spans[last] as Span;
+  if (firstSpan.start < from) from = firstSpan.start;
+  if (lastSpan.end > to) to = lastSpan.end;
   // Start and end on a word boundary when one is near, so no fragment of a word shows.
   if (from > 0) {
     const space = text.indexOf(' ', from);
@@ -27,7 +34,8 @@ export function maskedPreview(text: string, spans: readonly Span[], index: numbe
   }
   let preview = from > 0 ? '…' : '';
   let cursor = from;
-  for (const span of spans) {
+  for (let i = first; i <= last; i++) {
+    const span = spans[i] as Span;
     if (span.end <= from || span.start >= to) continue;
     preview += text.slice(cursor, span.start) + `[${span.type}]`;
     cursor = span.end;

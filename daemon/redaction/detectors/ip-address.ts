@@ -38,11 +38,14 @@ export const ipAddressDetector: Detector = {
     }
     if (text.includes('.')) {
       const ipv6 = spans.length;
+      let next = 0; // IPv6 spans are in text order, and so are IPv4 matches: one pass over both
       for (const match of text.matchAll(IPV4)) {
         const start = match.index;
         const end = start + match[0].length;
+        while (next < ipv6 && (spans[next] as Span).end < end) next++;
         // The dotted tail of an IPv6 address (::ffff:192.0.2.1) is part of that address.
-        if (spans.slice(0, ipv6).some((span) => span.start <= start && end <= span.end)) continue;
+        const around = spans[next];
+        if (next < ipv6 && around !== undefined && around.start <= start && end <= around.end) continue;
         spans.push({ type: 'IP_ADDRESS', start, end, score: scoreWithContext(text, start, end, 0.8, CONTEXT), detector: 'ip-address' });
       }
     }

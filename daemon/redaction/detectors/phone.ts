@@ -3,6 +3,7 @@
 // (415) 555-0132, trunk-prefixed 0xx groups (030 1234567, 07700 900123, 01 42 68 53 00),
 // other grouped digits. A national number has no country to validate against (German numbering
 // alone accepts almost any length), so shape and context words decide, as in Presidio.
+import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { compileContext, scoreWithContext } from '../context-words.js';
 import type { Detector, Span } from '../types.js';
@@ -46,6 +47,25 @@ function countDigits(value: string): number {
   return digits;
 }
 
+// libphonenumber rebuilds its regexes on every call (10–70 µs per international number), and
+// the same numbers come back in every turn of a conversation: verdicts are memoised, keyed by
+// a hash so no number stays in memory in clear after its request.
+const verdicts = new Map<string, number>();
+const MAX_VERDICTS = 2048;
+
+/** 0.95 for a number valid in its country's plan, 0.7 when only its length is possible, else 0. */
+function internationalScore(international: string): number {
+  const key = createHash('sha256').update(international).digest('base64');
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  // The candidate is the whole number already: strict parsing, no extraction pass (half the cost).
+  const parsed = parsePhoneNumberFromString(international, { extract: false });
+  const score = parsed === undefined ? 0 : parsed.isValid() ? 0.95 : parsed.isPossible() ? 0.7 : 0;
+  if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(key, score);
+  return score;
+}
+
 /** Base score from the number's shape alone, or 0 when it cannot be a phone number. */
 function scoreShape(raw: string): number {
   const number = raw.replace(EXTENSION, '');
@@ -54,10 +74,7 @@ function scoreShape(raw: string): number {
   if (SSN_SHAPE.test(number)) return 0.1;
   // "00" is the international prefix only when the country code follows it directly (0044…).
   if (number.startsWith('+') || number.startsWith('(+') || /^00\d/.test(number)) {
-    const parsed = parsePhoneNumberFromString(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
-    if (parsed === undefined) return 0;
-    if (parsed.isValid()) return 0.95;
-    return parsed.isPossible() ? 0.7 : 0;
+    return internationalScore(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
   }
   if (number.startsWith('00')) return 0; // "00-4348-5523": neither a country code nor a trunk prefix
   if (NANP.test(raw)) return 0.75;
