@@ -58,6 +58,13 @@ describe('resolveOverlaps', () => {
     expect(resolveOverlaps(spans).map((s) => `${s.type}@${s.start}`)).toEqual(['EMAIL@0', 'CREDIT_CARD@8', 'PHONE@30']);
   });
 
+  it('resolves a chain of overlaps as one group: the best first, then whatever no longer overlaps', () => {
+    const chain = [span('PHONE', 0, 10, 0.9), span('US_SSN', 8, 20, 0.6), span('CREDIT_CARD', 18, 30, 0.8), span('EMAIL', 40, 50, 1)];
+    expect(resolveOverlaps(chain).map((s) => s.type)).toEqual(['PHONE', 'CREDIT_CARD', 'EMAIL']);
+    const middle = [span('PHONE', 0, 10, 0.6), span('US_SSN', 8, 20, 0.9), span('CREDIT_CARD', 18, 30, 0.8)];
+    expect(resolveOverlaps(middle).map((s) => s.type)).toEqual(['US_SSN']);
+  });
+
   it('keeps adjacent spans (end is exclusive)', () => {
     expect(resolveOverlaps([span('EMAIL', 0, 5, 1), span('PHONE', 5, 9, 0.6)])).toHaveLength(2);
   });
