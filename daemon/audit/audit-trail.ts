@@ -1,10 +1,9 @@
 // The audit area as the daemon runs it, started by `kagami start` in one block: the writer the
 // request path appends to, signed checkpoints (key in the OS keychain), the SIEM outbox with
-// the sinks of the `siem:` config, retention on a timer, administrative events the trail
-// derives (budget refusals, virtual keys created/revoked by the CLI), and the read side (query
-// store, sink status) the admin API serves. close() runs it backwards: final checkpoint, stop
-// the outbox (cursors are in SQLite, so delivery resumes at the next start), flush the writer.
-import diagnostics from 'node:diagnostics_channel';
+// the sinks of the `siem:` config, retention on a timer, the administrative events of virtual
+// keys created/revoked by the CLI, and the read side (query store, sink status) the admin API
+// serves. close() runs it backwards: final checkpoint, stop the outbox (cursors are in SQLite,
+// so delivery resumes at the next start), flush the writer.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,7 @@ import { Value } from 'typebox/value';
 import type { SqliteDatabase } from '../store/db.js';
 import { AuditConfig } from '../../shared/schemas/audit.js';
 import type { Config } from '../../shared/schemas/config.js';
-import type { RequestEvent } from '../../shared/schemas/events.js';
 import { SiemConfig, type SiemStatus, type SinkConfig } from '../../shared/schemas/siem.js';
-import { CHANNELS } from '../events/channels.js';
 import { describeSecretRef, readSecret } from '../secrets/read-secret.js';
 import { createCursorStore } from '../siem/cursor-store.js';
 import { createOutbox, realClock, type Outbox } from '../siem/outbox.js';
@@ -144,19 +141,6 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
   const appendQuietly = (type: string, tenant: string | null, details: Record<string, unknown>) =>
     void writer.appendAdminEvent({ type, actor: 'daemon', tenant, details }).catch((error: unknown) => log(`kagami: could not audit ${type}: ${(error as Error).message}`));
 
-  // Budget refusals become admin events: the first refusal per tenant/user/model in an hour
-  // (every refused request still has its own request row).
-  const budgetReported = new Map<string, number>();
-  const onRequestEnd = (message: unknown) => {
-    const event = message as RequestEvent;
-    if (event.error_code !== 'budget_exceeded') return;
-    const scope = `${event.tenant}\n${event.user}\n${event.requested_model}`;
-    const last = budgetReported.get(scope);
-    if (last !== undefined && event.ts - last < HOUR_MS) return;
-    budgetReported.set(scope, event.ts);
-    appendQuietly('budget.exceeded', event.tenant, { user: event.user, model: event.requested_model, trace_id: event.trace_id });
-  };
-  diagnostics.subscribe(CHANNELS.end, onRequestEnd);
 
   let keyWatch: NodeJS.Timeout | null = null;
   let checkKeys: (() => void) | null = null;
@@ -191,7 +175,6 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
     async close() {
       if (keyWatch !== null) clearInterval(keyWatch);
       checkKeys?.();
-      diagnostics.unsubscribe(CHANNELS.end, onRequestEnd);
       clearTimeout(firstPrune);
       clearInterval(hourlyPrune);
       if (pruning !== null) await pruning.catch(() => {});

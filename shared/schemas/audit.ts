@@ -67,8 +67,9 @@ export const RedactionLogEntry = Type.Object({
 export type RedactionLogEntry = Type.Static<typeof RedactionLogEntry>;
 
 /**
- * An administrative event. Types in use: policy.loaded, policy.rejected, key.created,
- * key.revoked, budget.exceeded, audit.checkpoint, audit.pruned, config.loaded.
+ * An administrative event. Types in use: policy_applied, policy_refused, local_rules_refused
+ * (team policy), key.created, key.revoked, budget_exceeded, budget_soft_limit (policy budgets),
+ * audit.checkpoint, audit.pruned.
  */
 export const AdminEvent = Type.Object({
   ts: Type.Integer(),
