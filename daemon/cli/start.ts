@@ -17,11 +17,15 @@ import { startTracing } from '../tracing/tracing.js';
 import { createRequestEvents } from '../events/channels.js';
 import { startMockUpstream } from '../mock-upstream/server.js';
 import type { MockUpstream } from '../mock-upstream/server.js';
-import { adapterIds } from '../providers/index.js';
+import { createLocalRulesMerger } from '../policy/bundle/local-rules.js';
+import { createTeamPolicy } from '../policy/bundle/team-policy.js';
+import { createPolicyRuntime } from '../policy/policy-runtime.js';
+import { adapterIds, findAdapter } from '../providers/index.js';
 import { adminTokenPath, loadAdminToken } from '../secrets/admin-token.js';
 import { openDatabase } from '../store/db.js';
 import type { SqliteDatabase } from '../store/db.js';
 import { KeyStore } from '../store/keys-store.js';
+import { createUpstreams } from '../upstream/upstreams.js';
 import { KAGAMI_VERSION } from '../version.js';
 import { EXIT, integerFlag, parseFlags } from './command.js';
 import type { CliCommand } from './command.js';
@@ -49,6 +53,8 @@ export interface StartDaemonOptions {
   readonly overrides?: { readonly host?: string; readonly port?: number; readonly data_dir?: string };
   /** Create a virtual key when the store has none yet (printed once). */
   readonly createFirstKey?: boolean;
+  /** The policy runtime's clock (rate-limit buckets, budget periods, cache TTL, breakers); tests inject one. */
+  readonly now?: () => number;
 }
 
 export interface RunningDaemon {
@@ -89,16 +95,38 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     auditTrail.watchKeys(keyStore);
     const auditWriter: AuditWriter = auditTrail.writer;
 
+    // Other parts that run beside the request path (policy source, SIEM outbox, audit
+    // checkpoints) start here, one block each, pushing their stop onto `cleanups`.
+    const upstreams = createUpstreams(config.providers, findAdapter);
+    cleanups.push(() => upstreams.close());
+
+    // Routing state, limits, budgets and cache; the live policy is published into its holder.
+    const policyRuntime = createPolicyRuntime({ config, db, upstreams, adminEvents: auditWriter, ...(options.now ? { now: options.now } : {}) });
+    cleanups.push(() => policyRuntime.close());
+
+    // The team policy (signed bundles from a source, or an unsigned local file): refused
+    // bundles are audited and the daemon keeps its last good policy.
+    const teamPolicy = createTeamPolicy({
+      config: config.policy,
+      db,
+      holder: policyRuntime.holder,
+      recordAdminEvent: ({ kind, detail }) => {
+        auditWriter.appendAdminEvent({ type: kind, actor: 'daemon', details: detail }).catch((error: unknown) => {
+          process.stderr.write(`kagami: could not audit ${kind}: ${(error as Error).message}\n`);
+        });
+      },
+      mergeLocalRules: config.policy?.local_rules ? createLocalRulesMerger(config.policy.local_rules) : null,
+    });
+    await teamPolicy.start();
+    cleanups.push(() => teamPolicy.close());
+
     // Prometheus metrics (GET /metrics), fed by the kagami:request:end channel.
-    const metrics = createMetrics({ sinks: () => auditTrail.outbox.status() });
+    const metrics = createMetrics({ breakers: () => policyRuntime.routing.breakers.list(), sinks: () => auditTrail.outbox.status() });
     cleanups.push(() => metrics.close());
 
     // OpenTelemetry spans per request, only when telemetry.traces is configured.
     const tracing = startTracing(config.telemetry, { version: KAGAMI_VERSION, log: (line) => process.stderr.write(`${line}\n`) });
     if (tracing) cleanups.push(() => tracing.close());
-
-    // Other parts that run beside the request path (policy source, SIEM outbox, audit
-    // checkpoints) start here, one block each, pushing their stop onto `cleanups`.
 
     let firstKey: string | null = null;
     if (options.createFirstKey !== false && keyStore.list().length === 0) {
@@ -115,6 +143,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       version: KAGAMI_VERSION,
       isReady: () => ready,
       auditQuery: createAuditQueryStore(db),
+      upstreams,
+      policyRuntime,
+      attemptPolicy: policyRuntime.attemptPolicy,
+      teamPolicy,
       siemStatus: auditTrail.siemStatus,
       metrics,
       ...(tracing ? { traceStage: tracing.traceStage } : {}),
