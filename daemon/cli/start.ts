@@ -111,6 +111,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       db,
       holder: policyRuntime.holder,
       recordAdminEvent: ({ kind, detail }) => {
+        if (kind !== 'policy_applied') process.stderr.write(`kagami: ${kind.replaceAll('_', ' ')}: ${String(detail.reason)}\n`);
         auditWriter.appendAdminEvent({ type: kind, actor: 'daemon', details: detail }).catch((error: unknown) => {
           process.stderr.write(`kagami: could not audit ${kind}: ${(error as Error).message}\n`);
         });
