@@ -23,6 +23,10 @@ export const AnthropicMessagesRequest = Type.Object({
 });
 export type AnthropicMessagesRequest = Type.Static<typeof AnthropicMessagesRequest> & Record<string, unknown>;
 
+/** POST /v1/messages/count_tokens: a Messages request without max_tokens. */
+export const AnthropicCountTokensRequest = Type.Omit(AnthropicMessagesRequest, ['max_tokens']);
+export type AnthropicCountTokensRequest = Type.Static<typeof AnthropicCountTokensRequest> & Record<string, unknown>;
+
 /** Anthropic's error body, built only by toAnthropicError (daemon/api/anthropic/errors.ts). */
 export const AnthropicErrorBody = Type.Object({
   type: Type.Literal('error'),

@@ -186,6 +186,23 @@ describe('POST /v1/messages', () => {
   });
 });
 
+describe('POST /v1/messages/count_tokens', () => {
+  it('estimates the input tokens of a Messages request locally, for the models a key may use', async () => {
+    const client = await start([]);
+    const params = { model: 'claude-sonnet-4-5', system: 'Be brief.', messages: [{ role: 'user' as const, content: 'What is the capital of the UK?' }] };
+    const small = await client.messages.countTokens(params);
+    const large = await client.messages.countTokens({ ...params, messages: [{ role: 'user', content: 'What is the capital of the UK? '.repeat(50) }] });
+    // o200k: "What is the capital of the UK?" is 8 tokens; each repeat adds them again.
+    expect(small.input_tokens).toBeGreaterThan(8);
+    expect(large.input_tokens - small.input_tokens).toBeGreaterThanOrEqual(49 * 8);
+    expect(upstream?.received).toHaveLength(0);
+    await expect(client.messages.countTokens({ ...params, model: 'nope' })).rejects.toMatchObject({ status: 404 });
+    const { key } = gateway?.keyStore.create({ tenant: 'acme', user: 'bob', models: ['gpt-4o-mini'] }) ?? { key: '' };
+    const restricted = new Anthropic({ apiKey: key, baseURL: gateway?.origin ?? '', maxRetries: 0 });
+    await expect(restricted.messages.countTokens(params)).rejects.toMatchObject({ status: 403 });
+  });
+});
+
 describe('GET /v1/models in both styles', () => {
   it('lists and retrieves models in Anthropic’s shape for the Anthropic SDK and in OpenAI’s for the openai SDK', async () => {
     const client = await start([]);

@@ -6,10 +6,15 @@
 // (every version answers the same shape); errors use Anthropic's error body.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AnthropicMessagesRequest } from '../../../shared/schemas/anthropic.js';
+import { GatewayError } from '../../../shared/errors.js';
+import { AnthropicCountTokensRequest, AnthropicMessagesRequest } from '../../../shared/schemas/anthropic.js';
+import type { Config } from '../../../shared/schemas/config.js';
+import type { KeyVerifier } from '../../deps.js';
 import { createRequestContext } from '../../http/request-context.js';
 import type { JsonObject } from '../../pipeline/context.js';
+import { authenticateHeaders } from '../../pipeline/authenticate.js';
 import type { RunPipeline } from '../../pipeline/index.js';
+import { estimatePromptTokens } from '../../routing/token-estimate.js';
 import { registerAnthropicErrors, toAnthropicError } from './errors.js';
 import { sendNamedEvents, type NamedEvent } from './event-stream.js';
 import { ChunksToAnthropicEvents, chatToMessage } from './from-chat.js';
@@ -17,6 +22,8 @@ import { messagesToChat } from './to-chat.js';
 
 export interface AnthropicRoutesDeps {
   readonly runPipeline: RunPipeline;
+  readonly keyStore: KeyVerifier;
+  readonly config: Pick<Config, 'models'>;
 }
 
 async function* toAnthropicEvents(chunks: AsyncIterable<JsonObject>, model: string): AsyncGenerator<NamedEvent> {
@@ -26,7 +33,8 @@ async function* toAnthropicEvents(chunks: AsyncIterable<JsonObject>, model: stri
 }
 
 export function createAnthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginAsync {
-  const { runPipeline } = deps;
+  const { runPipeline, keyStore } = deps;
+  const modelNames = new Set(deps.config.models.map((model) => model.name));
   return async function anthropicRoutes(fastify) {
     registerAnthropicErrors(fastify);
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -50,6 +58,19 @@ export function createAnthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginA
         (error) => request.log.error({ err: error, traceId: ctx.traceId }, 'stream failed'),
       );
       return reply;
+    });
+
+    // Claude Code asks for counts to manage its context window. Counted here, with the o200k
+    // tokenizer routing uses, without sending the prompt anywhere: an estimate (Anthropic's
+    // own tokenizer differs, usually counting more).
+    app.post('/v1/messages/count_tokens', { schema: { body: AnthropicCountTokensRequest } }, async (request) => {
+      const principal = authenticateHeaders(request.headers, keyStore);
+      const model = request.body.model;
+      if (!modelNames.has(model)) throw new GatewayError('model_not_found', `The model '${model}' does not exist or you do not have access to it.`, { param: 'model' });
+      if (principal.models !== null && !principal.models.includes(model)) {
+        throw new GatewayError('model_not_allowed', `This key may not use the model '${model}'.`, { param: 'model' });
+      }
+      return { input_tokens: estimatePromptTokens(messagesToChat({ ...request.body, max_tokens: 1 })) };
     });
   };
 }
