@@ -10,6 +10,8 @@ import { registerJsonBody } from './http/json-body.js';
 import { registerTrace } from './http/trace.js';
 import { createAuditRoutes } from './api/admin/audit.js';
 import { createAdminEventRoutes } from './api/admin/events.js';
+import { createAdminPolicyRoutes } from './api/admin/policy.js';
+import { createAdminPolicyStatusRoutes } from './api/admin/policy-status.js';
 import { createAdminStatusRoutes } from './api/admin/status.js';
 import { createProviderKeyRoutes } from './api/admin/provider-keys.js';
 import { createAdminUiRoutes } from './api/admin/ui.js';
@@ -23,6 +25,8 @@ import { createResponsesRoutes } from './api/openai/responses.js';
 import { createAnthropicRoutes } from './api/anthropic/routes.js';
 import type { AuditQueryStore } from './audit/audit-query-store.js';
 import { createPipeline } from './pipeline/index.js';
+import type { PolicyRuntime } from './policy/policy-runtime.js';
+import type { TeamPolicy } from './policy/bundle/team-policy.js';
 import { findAdapter } from './providers/index.js';
 import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
@@ -39,6 +43,10 @@ export interface AppExtras {
   readonly heartbeatMs?: number;
   /** Reads the audit trail (GET /admin/audit, /admin/redactions, /admin/stats/*); absent: those routes are not served. */
   readonly auditQuery?: AuditQueryStore;
+  /** The policy area's live state (policy holder, routing, limits, budgets, cache); absent: no policy. */
+  readonly policyRuntime?: PolicyRuntime;
+  /** Which team policy is applied and what was refused (GET /admin/policy/status). */
+  readonly teamPolicy?: Pick<TeamPolicy, 'status'>;
   /** Where each SIEM sink stands (GET /admin/siem/status); absent: not served. */
   readonly siemStatus?: () => SiemStatus;
   /** Prometheus metrics (GET /metrics, admin token); absent: not served. */
@@ -81,9 +89,15 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   app.register(createAdminStatusRoutes(deps));
   app.register(createAdminUiRoutes());
   if (deps.auditQuery) app.register(createAuditRoutes({ auditQuery: deps.auditQuery, adminToken: deps.adminToken }));
-  app.register(createProviderKeyRoutes({ config, findAdapter, adminToken: deps.adminToken }));
   if (deps.siemStatus) app.register(createSiemRoutes({ siemStatus: deps.siemStatus, adminToken: deps.adminToken }));
   if (deps.metrics) app.register(createMetricsRoutes({ metrics: deps.metrics, adminToken: deps.adminToken }));
+  app.register(createProviderKeyRoutes({ config, findAdapter, adminToken: deps.adminToken }));
+  app.register(createAdminPolicyStatusRoutes({ teamPolicy: deps.teamPolicy ?? NO_TEAM_POLICY, adminToken: deps.adminToken }));
+  app.register(createAdminPolicyRoutes({ policyRuntime: deps.policyRuntime, adminToken: deps.adminToken }));
 
   return app;
 }
+
+const NO_TEAM_POLICY: Pick<TeamPolicy, 'status'> = {
+  status: () => ({ applied: null, last_refused: null, source: null, trusted_keys: [], source_error: null, signed: false }),
+};
