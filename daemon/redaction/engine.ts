@@ -17,13 +17,18 @@ export interface RedactionEngineDeps {
 
 export interface RedactionEngine {
   readonly settings: RedactionSettings;
+  /** True when detect() should be used rather than detectSync(): Japanese script, or a huge text. */
+  needsAsync(text: string): boolean;
   /** True when detect() will consult the (async) Japanese analyzer for this text. */
   needsJapanese(text: string): boolean;
-  /** Spans that count in `text`, sorted by start, non-overlapping. */
+  /** Spans that count in `text`, sorted by start, non-overlapping (yields between detectors on huge texts). */
   detect(text: string): Promise<Span[]>;
   /** The synchronous detectors only (the hot path for text without Japanese script). */
   detectSync(text: string): Span[];
 }
+
+/** Texts longer than this are scanned one detector per event-loop turn (tens of ms each). */
+const YIELD_ABOVE = 256 * 1024;
 
 const INTERNATIONAL = /^(?:\(?\+|00\d)/;
 // A national number written the Japanese way: hyphenated groups from the trunk 0
@@ -106,6 +111,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
   return {
     settings,
     needsJapanese: (text) => japanese !== null && containsJapaneseScript(text),
+    needsAsync: (text) => text.length > YIELD_ABOVE || (japanese !== null && containsJapaneseScript(text)),
     detectSync(text) {
       const spans: Span[] = [];
       collectSync(text, spans);
@@ -113,7 +119,15 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
     },
     async detect(text) {
       const spans: Span[] = [];
-      collectSync(text, spans);
+      if (text.length > YIELD_ABOVE) {
+        // A huge text: other requests get a turn of the event loop between detectors.
+        for (const detector of detectors) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          for (const span of detector.detect(text)) if (accept(text, span)) spans.push(span);
+        }
+      } else {
+        collectSync(text, spans);
+      }
       if (japanese !== null && containsJapaneseScript(text)) {
         for (const span of await japanese.detectJapanese(text)) if (accept(text, span)) spans.push(span);
       }

@@ -46,7 +46,7 @@ async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): P
   const scanned: ScannedSlot[] = [];
   const pending: Promise<void>[] = [];
   for (const slot of slots) {
-    if (engine.needsJapanese(slot.text)) {
+    if (engine.needsAsync(slot.text)) {
       pending.push(
         engine.detect(slot.text).then((spans) => {
           if (spans.length > 0) scanned.push({ slot, spans });
@@ -59,7 +59,7 @@ async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): P
   }
   if (pending.length > 0) {
     await Promise.all(pending);
-    // Japanese slots finish in any order: restore document order.
+    // Japanese (and huge) slots finish in any order: restore document order.
     scanned.sort((a, b) => slots.indexOf(a.slot) - slots.indexOf(b.slot));
   }
   const counts: Partial<Record<EntityType, number>> = {};

@@ -85,6 +85,23 @@ describe('PHONE and JP_PHONE', () => {
   });
 });
 
+describe('huge texts', () => {
+  it('are scanned with a turn of the event loop between detectors, finding the same spans', async () => {
+    const engine = engineWith();
+    const text = `${'lorem ipsum dolor sit amet '.repeat(12_000)} mail alice@example.com, ssn 536-22-8412`;
+    expect(engine.needsAsync(text)).toBe(true);
+    expect(engine.needsAsync('short')).toBe(false);
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const spans = await engine.detect(text);
+    expect(turned).toBe(true);
+    expect(found(spans, text)).toEqual(found(engine.detectSync(text), text));
+    expect(found(spans, text)).toEqual(['EMAIL:alice@example.com', 'US_SSN:536-22-8412']);
+  });
+});
+
 describe('the Japanese analyzer gate', () => {
   it('never asks the analyzer about text without Japanese script', async () => {
     const analyzer = recordingAnalyzer();
