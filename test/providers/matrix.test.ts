@@ -7,8 +7,9 @@
 // - what the client's SDK parsed: tool calls (names, arguments), text, usage,
 // - what the upstream received on the next turn: the tool result, tied to the call's id,
 // - the audit rows: one per turn, with the recorded token counts and the configured price.
-// Vertex has no recorded tool round trip, so its cells run the recorded text exchanges,
-// and they also fetch the OAuth token from a local token endpoint (google-auth-library).
+// Vertex has no recorded tool round trip: its cells run the recorded Vertex text exchanges,
+// and a second Vertex row replays the Gemini API's tool round trips at the Vertex path (same
+// answer schema). Vertex cells fetch their OAuth token from a local token endpoint.
 import Anthropic, { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
 import OpenAI, { APIError as OpenAiApiError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -173,6 +174,42 @@ const FAMILIES: Family[] = [
     name: 'gemini',
     provider: (origin) => ({ id: 'up', type: 'gemini', base_url: `${origin}/v1beta`, api_key: { env: 'UP_KEY' } }),
     env: () => ({ UP_KEY: 'gemini-upstream-key' }),
+    providerIds: false,
+    json: {
+      prompt: "What's the weather in Paris?",
+      tools: weatherTools,
+      results: { get_weather: 'Sunny, 22C in Paris' },
+      turns: [
+        // Gemini counts thinking tokens separately; they are billed as output (15 + 48).
+        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], usage: { prompt: 49, completion: 63 } },
+        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 1), text: 'The weather in Paris is sunny with a temperature of 22C.', toolCalls: [], usage: { prompt: 88, completion: 15 } },
+      ],
+    },
+    stream: {
+      system: 'You are a helpful chatbot.',
+      prompt: 'What is the temperature of the capital of France?',
+      tools: geoTools,
+      results: { get_capital: 'Paris', get_temperature: '30°C' },
+      turns: [
+        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_capital', arguments: { country: 'France' } }], usage: { prompt: 52, completion: 5 } },
+        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 1), text: '', toolCalls: [{ name: 'get_temperature', arguments: { city: 'Paris' } }], usage: { prompt: 64, completion: 5 } },
+        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 2), text: 'The temperature in Paris is 30°C.\n', toolCalls: [], usage: { prompt: 79, completion: 12 } },
+      ],
+    },
+  },
+  {
+    // Vertex answers in the Gemini API's generateContent schema; there is no recorded Vertex
+    // tool round trip, so these cells serve the recorded Gemini API tool round trips at the
+    // Vertex path (URL, OAuth and model path are Vertex's).
+    name: 'vertex (Gemini API tool recordings)',
+    provider: (origin, tokenUrl) => ({
+      id: 'up',
+      type: 'vertex',
+      base_url: `${origin}/v1`,
+      api_key: { env: 'VERTEX_SERVICE_ACCOUNT' },
+      options: { project: 'kagami-test-project', location: 'us-central1', token_url: tokenUrl },
+    }),
+    env: (serviceAccount) => ({ VERTEX_SERVICE_ACCOUNT: serviceAccount }),
     providerIds: false,
     json: {
       prompt: "What's the weather in Paris?",
@@ -405,7 +442,7 @@ describe('every inbound surface reaches every provider family', () => {
             expect(row.response_sha256).toMatch(/^[0-9a-f]{64}$/);
           });
 
-          if (family.name === 'vertex') {
+          if (family.name.startsWith('vertex')) {
             // google-auth-library fetched one token from the local endpoint and reused it.
             expect(tokens.issued).toEqual(['ya29.test-token-1']);
             for (const received of upstream.received) {
