@@ -15,6 +15,7 @@ import { signBundle } from '../../../../daemon/policy/bundle/bundle.js';
 import { generateSigningKey, loadPrivateKey } from '../../../../daemon/policy/bundle/signing-key.js';
 import { openDatabase } from '../../../../daemon/store/db.js';
 import { KeyStore } from '../../../../daemon/store/keys-store.js';
+import { forgetCheckpointKey } from '../../audit/trail-db.js';
 
 type Status = PolicyStatus & { source_error: string | null; signed: boolean };
 
@@ -90,6 +91,7 @@ describe('signed team policies in the running daemon', () => {
     await daemon?.close();
     await alpha?.close();
     await beta?.close();
+    forgetCheckpointKey(join(dir, 'data'));
     rmSync(dir, { recursive: true, force: true });
   });
 
