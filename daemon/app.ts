@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps & AppExtras): FastifyInstance {
   app.register(createAnthropicRoutes({ runPipeline, keyStore: deps.keyStore, config }));
   app.register(createAdminEventRoutes(deps));
   app.register(createAdminStatusRoutes(deps));
-  app.register(createAdminUiRoutes());
+  app.register(createAdminUiRoutes({ adminToken: deps.adminToken }));
   if (deps.auditQuery) app.register(createAuditRoutes({ auditQuery: deps.auditQuery, adminToken: deps.adminToken }));
   if (deps.siemStatus) app.register(createSiemRoutes({ siemStatus: deps.siemStatus, adminToken: deps.adminToken }));
   if (deps.metrics) app.register(createMetricsRoutes({ metrics: deps.metrics, adminToken: deps.adminToken }));

@@ -7,6 +7,7 @@
 import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { ipcChannels, type DaemonStatus } from '../shared/ipc.js';
+import { verifyDaemonIdentity } from './daemon-identity.js';
 import { resolveDaemonLocation, readAdminToken } from './daemon-location.js';
 import { DaemonSupervisor } from './daemon-supervisor.js';
 import { createIpcRouter, urlIsUnder } from './ipc-router.js';
@@ -62,14 +63,33 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-async function loadUi(win: BrowserWindow): Promise<void> {
-  if (isHealthy(supervisor.status())) {
-    await win.loadURL(uiBase());
-  } else {
-    const s = supervisor.status();
-    const html = `<!doctype html><meta charset="utf-8"><title>Kagami</title><body style="font:14px system-ui;background:#0b0f14;color:#cbd5e1;padding:40px">Kagami daemon: <b>${s.state}</b>${s.lastError ? `<p>${s.lastError.replace(/[<&]/g, '')}</p>` : ''}</body>`;
-    await win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+/**
+ * The admin token, once whatever answers on the daemon's address has proved it holds it; null
+ * when the token cannot be read (the UI then asks for it). Throws for an impostor.
+ */
+async function verifiedToken(): Promise<string | null> {
+  const token = await readAdminToken(location.dataDir);
+  if (token === null) return null;
+  if (!(await verifyDaemonIdentity(location.url, token))) {
+    throw new Error(`Another program answers on ${location.url}: it is not the Kagami daemon that keeps its data in ${location.dataDir}. Stop it, or point KAGAMI_URL / KAGAMI_DATA_DIR at your daemon.`);
   }
+  return token;
+}
+
+function showStatusPage(win: BrowserWindow, state: string, detail: string | null): Promise<void> {
+  const html = `<!doctype html><meta charset="utf-8"><title>Kagami</title><body style="font:14px system-ui;background:#0b0f14;color:#cbd5e1;padding:40px">Kagami daemon: <b>${state}</b>${detail ? `<p>${detail.replace(/[<&]/g, '')}</p>` : ''}</body>`;
+  return win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+}
+
+async function loadUi(win: BrowserWindow): Promise<void> {
+  const s = supervisor.status();
+  if (!isHealthy(s)) return showStatusPage(win, s.state, s.lastError);
+  try {
+    await verifiedToken();
+  } catch (error) {
+    return showStatusPage(win, 'not verified', (error as Error).message);
+  }
+  await win.loadURL(uiBase());
 }
 
 function registerIpc(): void {
@@ -77,7 +97,7 @@ function registerIpc(): void {
     {
       'daemon:connection': async () => {
         if (!isHealthy(supervisor.status())) return null;
-        const token = await readAdminToken(location.dataDir);
+        const token = await verifiedToken().catch(() => null);
         if (!token) return null;
         return { url: devServerUrl ? new URL(devServerUrl).origin : location.url, token };
       },

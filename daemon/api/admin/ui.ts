@@ -5,7 +5,12 @@
 // style: pasted, or `?token=` once) and keeps it in sessionStorage, then calls /admin/*.
 // Every response carries a strict CSP and the usual isolation headers; the host guard
 // (daemon/http/host-guard.ts) applies as on every route.
+// GET /ui/identity?nonce= lets the desktop app check, before it hands this daemon's admin token
+// to a page or loads one, that whatever answers on the port is the daemon holding that token
+// (another local program could have taken the port): HMAC-SHA256(token, nonce + the port the
+// request arrived on), so a relay to the real daemon on another port does not pass either.
 
+import { createHmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +20,15 @@ import { GatewayError } from '../../../shared/errors.js';
 export interface AdminUiDeps {
   /** Directory of the web build; defaults to dist/ui next to the compiled daemon. */
   readonly uiDir?: string;
+  /** The admin token, for GET /ui/identity (absent: that route answers 404). */
+  readonly adminToken?: string | undefined;
+}
+
+const NONCE = /^[0-9a-f]{32,128}$/;
+
+/** The proof GET /ui/identity answers with (src-main/daemon-identity.ts computes the same). */
+export function daemonIdentityProof(adminToken: string, nonce: string, port: number): string {
+  return createHmac('sha256', adminToken).update(`kagami-daemon-identity\n${nonce}\n${port}`).digest('hex');
 }
 
 export const UI_CONTENT_SECURITY_POLICY = [
@@ -103,6 +117,14 @@ export function createAdminUiRoutes(deps: AdminUiDeps = {}): FastifyPluginAsync 
     app.get('/ui', (request, reply) => {
       const query = request.url.indexOf('?');
       return reply.headers(SECURITY_HEADERS).redirect(`/ui/${query === -1 ? '' : request.url.slice(query)}`, 302);
+    });
+    app.get('/ui/identity', (request, reply) => {
+      const { adminToken } = deps;
+      if (!adminToken) throw new GatewayError('route_not_found', 'This daemon has no admin token');
+      const nonce = (request.query as { nonce?: unknown }).nonce;
+      if (typeof nonce !== 'string' || !NONCE.test(nonce)) throw new GatewayError('invalid_request', 'nonce must be 32-128 lowercase hex digits', { param: 'nonce' });
+      const proof = daemonIdentityProof(adminToken, nonce, request.socket.localPort ?? 0);
+      return reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store').send({ proof });
     });
     app.get('/ui/*', (request, reply) => {
       const path = (request.params as { '*': string })['*'];

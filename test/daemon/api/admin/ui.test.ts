@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAdminUiRoutes, UI_CONTENT_SECURITY_POLICY } from '../../../../daemon/api/admin/ui.js';
+import { createAdminUiRoutes, daemonIdentityProof, UI_CONTENT_SECURITY_POLICY } from '../../../../daemon/api/admin/ui.js';
 import { registerErrorHandler } from '../../../../daemon/http/error-handler.js';
 import { registerHostGuard } from '../../../../daemon/http/host-guard.js';
 
@@ -34,11 +34,11 @@ describe('GET /ui (daemon/api/admin/ui.ts)', () => {
   let app: FastifyInstance;
   let port: number;
 
-  const start = async (uiDir: string): Promise<void> => {
+  const start = async (uiDir: string, adminToken?: string): Promise<void> => {
     app = Fastify();
     registerHostGuard(app, { config: { allowed_hosts: [], cors_origins: [] }, port: () => (app.server.address() as AddressInfo).port });
     registerErrorHandler(app);
-    app.register(createAdminUiRoutes({ uiDir }));
+    app.register(createAdminUiRoutes({ uiDir, adminToken }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
   };
@@ -109,5 +109,24 @@ describe('GET /ui (daemon/api/admin/ui.ts)', () => {
     const res = await get(port, '/ui/');
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body).error.message).toContain('npm run build');
+  });
+
+  it('proves it holds the admin token for a nonce and its own port, without revealing it', async () => {
+    const token = 'kagami-admin-0123456789abcdef0123456789abcdef';
+    await start(dir, token);
+    const nonce = 'ab'.repeat(32);
+    const res = await get(port, `/ui/identity?nonce=${nonce}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const { proof } = JSON.parse(res.body) as { proof: string };
+    expect(proof).toBe(daemonIdentityProof(token, nonce, port));
+    expect(proof).not.toBe(daemonIdentityProof(token, nonce, port + 1));
+    expect(res.body).not.toContain(token);
+    for (const bad of ['', 'xyz', 'AB'.repeat(32), 'a'.repeat(31)]) expect((await get(port, `/ui/identity?nonce=${bad}`)).status, bad).toBe(400);
+  });
+
+  it('has no identity route without an admin token', async () => {
+    await start(dir);
+    expect((await get(port, `/ui/identity?nonce=${'ab'.repeat(32)}`)).status).toBe(404);
   });
 });
