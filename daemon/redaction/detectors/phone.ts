@@ -18,6 +18,7 @@ const NANP = /^(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[ .-]?[2-9]\d{2}[ .-]
 const NANP_SHAPE = /^(?:\+?1[ .-]?)?(?:\(\d{3}\) ?\d{3}([ .-])|\d{3}([.-])\d{3}\2)\d{4}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?$/;
 // Three-two-four digits is how US social security numbers are written, not phone numbers.
 const SSN_SHAPE = /^\d{3}([- .])\d{2}\1\d{4}$/;
+const DECIMAL = /^\d+\.\d+$/;
 const DATE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
 const EXTENSION = /[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$/;
 
@@ -32,6 +33,7 @@ const CONTEXT = compileContext({
     // "number" alone is a phone word; these phrases name other numbers.
     'license number', 'licence number', 'account number', 'order number', 'card number', 'serial number', 'tracking number',
     'reference number', 'policy number', 'passport number', 'id number', 'invoice number', 'case number', 'ticket number',
+    'sku', 'batch', 'lot', 'part number', 'model number', 'item',
   ],
   negativeAfter: ['st', 'street', 'ave', 'avenue', 'road', 'rd', 'blvd', 'lane', 'drive', 'apt', 'suite'],
   boost: 0.35,
@@ -77,6 +79,7 @@ function scoreShape(raw: string): number {
     return internationalScore(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
   }
   if (number.startsWith('00')) return 0; // "00-4348-5523": neither a country code nor a trunk prefix
+  if (DECIMAL.test(number)) return 0; // "0.000123456", "3.14159265": one dot is a decimal point
   if (NANP.test(raw)) return 0.75;
   if (NANP_SHAPE.test(raw)) return 0.6;
   const grouped = /[ .\-/()]/.test(number);

@@ -35,6 +35,8 @@ describeDetector(phoneDetector, {
     '2437 Main St',
     'version 10.0.19045.1234',
     "my driver's license number is 2270-66-1551", // "number" names the licence here
+    'the sum is 0.000123456', // a decimal number
+    'SKU 0101-2233-44',
   ],
 });
 
