@@ -29,7 +29,7 @@ function keyBackend(bridge: KagamiBridge | null, client: DaemonClient): KeyBacke
   };
 }
 
-type Note = { ok: boolean; text: string };
+type Note = { ok: boolean; text: string; offerRestart?: boolean };
 
 export function KeysView(): React.JSX.Element {
   const { bridge, client } = useServices();
@@ -57,7 +57,8 @@ export function KeysView(): React.JSX.Element {
     try {
       await backend.set(provider, key);
       setDrafts((d) => ({ ...d, [provider]: '' }));
-      note(provider, { ok: true, text: t('keys.saved') });
+      // Requests use the key the daemon loaded at start; the desktop app can restart it now.
+      note(provider, { ok: true, text: t('keys.saved'), offerRestart: bridge !== null });
       refresh();
     } catch (e) {
       note(provider, { ok: false, text: (e as Error).message });
@@ -146,6 +147,23 @@ export function KeysView(): React.JSX.Element {
                     {result ? (
                       <p className={`key-note small ${result.ok ? 'ok-text' : 'warn'}`} data-testid="key-note">
                         {result.text}
+                        {result.offerRestart && bridge ? (
+                          <>
+                            {' '}
+                            <button
+                              type="button"
+                              className="link"
+                              onClick={() =>
+                                void bridge.daemonRestart().then(
+                                  () => note(provider, { ok: true, text: t('keys.restarted') }),
+                                  (e: Error) => note(provider, { ok: false, text: e.message }),
+                                )
+                              }
+                            >
+                              {t('keys.restartNow')}
+                            </button>
+                          </>
+                        ) : null}
                       </p>
                     ) : null}
                   </td>
