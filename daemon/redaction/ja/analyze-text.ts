@@ -3,7 +3,7 @@
 // benchmarkable without a worker.
 import type { Span } from '../types.js';
 import { findAddresses } from './addresses.js';
-import type { JapaneseTokenizer } from './kuromoji-tokenizer.js';
+import { tokenizeText, type JapaneseTokenizer } from './kuromoji-tokenizer.js';
 import { findPersonNames, type WordKind } from './person-names.js';
 
 const knownWords = new Map<string, WordKind>();
@@ -23,7 +23,7 @@ function lookUpWord(tokenizer: JapaneseTokenizer, word: string): WordKind {
 
 /** Name and address spans in `text`, sorted by start. */
 export function analyzeJapaneseText(tokenizer: JapaneseTokenizer, text: string): Span[] {
-  const tokens = tokenizer.tokenize(text);
+  const tokens = tokenizeText(tokenizer, text);
   const addresses = findAddresses(text, tokens);
   // A name part inside an address (町名 like 八丁西町 or 吉田) belongs to the address.
   const names = findPersonNames(tokens, (word) => lookUpWord(tokenizer, word)).filter(

@@ -118,3 +118,45 @@ export async function loadTokenizer(dicPath = defaultDictionaryPath()): Promise<
     throw new Error(`cannot load the kuromoji dictionary from ${dicPath}: ${String(error)}`, { cause: error });
   }
 }
+
+/**
+ * kuromoji re-encodes the rest of a sentence at every position, so one long run without 、/。
+ * (a table, a list, a log pasted into a prompt) costs quadratic time: 20,000 characters take
+ * seconds. Text is therefore tokenized in pieces of at most this many characters…
+ */
+const MAX_PIECE = 512;
+// …cut after a line break, space or punctuation, else where a hiragana run (particles, endings)
+// gives way to another script (a word starts there), else anywhere.
+const HARD_BREAK = /[\n\r\t 　。、．，！？!?.,;:；：)）」』】]/;
+const HIRAGANA = /\p{Script=Hiragana}/u;
+
+function cutAt(text: string, from: number): number {
+  const limit = from + MAX_PIECE;
+  if (limit >= text.length) return text.length;
+  for (let at = limit; at > from + MAX_PIECE / 2; at--) if (HARD_BREAK.test(text[at - 1] ?? '')) return at;
+  for (let at = limit; at > from + MAX_PIECE / 2; at--) {
+    if (HIRAGANA.test(text[at - 1] ?? '') && !HIRAGANA.test(text[at] ?? '')) return at;
+  }
+  return limit - (/[\uD800-\uDBFF]/.test(text[limit - 1] ?? '') ? 1 : 0); // never split a surrogate pair
+}
+
+/** kuromoji's tokens of `text` (word_position 1-based in `text`), in linear time. */
+export function tokenizeText(tokenizer: JapaneseTokenizer, text: string): JapaneseToken[] {
+  if (text.length <= MAX_PIECE) return tokenizer.tokenize(text);
+  const tokens: JapaneseToken[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = cutAt(text, start);
+    const piece = tokenizer.tokenize(text.slice(start, end));
+    let at = start;
+    for (const token of piece) {
+      // Positions from the piece's own text (kuromoji's are off after a sentence break that is
+      // not one character long, and relative to the piece).
+      const index = text.indexOf(token.surface_form, at);
+      at = index === -1 ? at : index;
+      tokens.push({ ...token, word_position: at + 1 });
+      at += token.surface_form.length;
+    }
+    start = end;
+  }
+  return tokens;
+}

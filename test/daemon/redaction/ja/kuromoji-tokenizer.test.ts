@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultDictionaryPath,
   loadTokenizer,
+  tokenizeText,
   type JapaneseToken,
   type JapaneseTokenizer,
 } from '../../../../daemon/redaction/ja/kuromoji-tokenizer.js';
@@ -44,6 +45,20 @@ describe('loadTokenizer', () => {
     const tokens = compact.tokenize(text);
     expect(tokens.map((token) => token.surface_form).join('')).toBe(text);
     expect(tokens).toEqual(stock.tokenize(text));
+  });
+
+  it('tokenizes long text without punctuation in pieces, positions exact in the whole text', () => {
+    // kuromoji alone is quadratic on such a run (20,000 characters: seconds); pieces keep it linear.
+    const row = '氏名 山田太郎 住所 東京都渋谷区恵比寿１丁目１８－１ 電話 03-1234-5678 備考 😀\n';
+    const table = row.repeat(400);
+    const run = '山田太郎さんは東京都渋谷区恵比寿に住んでいる'.repeat(1000);
+    for (const text of [table, run]) {
+      const tokens = tokenizeText(compact, text);
+      expect(tokens.map((token) => token.surface_form).join('')).toBe(text);
+      for (const token of tokens) expect(text.startsWith(token.surface_form, token.word_position - 1)).toBe(true);
+    }
+    const names = tokenizeText(compact, run).filter((token) => token.surface_form === '山田' && token.pos_detail_3 === '姓');
+    expect(names).toHaveLength(1000);
   });
 
   it('names the folder when the dictionary cannot be loaded', async () => {
