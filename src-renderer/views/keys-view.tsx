@@ -57,8 +57,11 @@ export function KeysView(): React.JSX.Element {
     try {
       await backend.set(provider, key);
       setDrafts((d) => ({ ...d, [provider]: '' }));
-      // Requests use the key the daemon loaded at start; the desktop app can restart it now.
-      note(provider, { ok: true, text: t('keys.saved'), offerRestart: bridge !== null });
+      // Requests use the key the daemon loaded at start. The desktop app can restart a daemon
+      // it started; one started elsewhere (attached) must be restarted by whoever runs it.
+      const supervised = bridge ? await bridge.daemonStatus().catch(() => null) : null;
+      const attached = supervised?.state === 'attached';
+      note(provider, { ok: true, text: attached ? `${t('keys.saved')}. ${t('keys.restartYourself')}` : t('keys.saved'), offerRestart: supervised?.state === 'running' });
       refresh();
     } catch (e) {
       note(provider, { ok: false, text: (e as Error).message });
