@@ -124,6 +124,15 @@ function isGivenNameKanji(token: JapaneseToken): boolean {
   return token.pos_detail_1 !== '接尾' || token.pos_detail_2 === '一般';
 }
 
+/** How many single given-name kanji (up to 3) start at `from` and end the phrase; 0 if they do not. */
+function kanjiGivenNameLength(tokens: readonly JapaneseToken[], from: number): number {
+  let k = from;
+  while (k - from < 3 && tokens[k] !== undefined && isGivenNameKanji(tokens[k]!) && !PLACE_PART_CHAR.test(tokens[k]!.surface_form)) k++;
+  return endsPhrase(tokens[k]) ? k - from : 0;
+}
+// After a place name these make a place or an institution (千葉大, 奈良北, 長野産), not a given name.
+const PLACE_PART_CHAR = /^[大小側内外中北南東西産製発着行版支部課系型式線方面口前後上下本新旧第]$/;
+
 /**
  * ロッキー・ロメロ, ヤス・マリーナ・サーキット: kuromoji reads a foreign name as one unknown word,
  * so its parts are looked up alone. A part that is an ordinary word (サーキット, カンパニー) makes
@@ -154,8 +163,10 @@ export function findPersonNames(
     const first = tokens[i];
     if (first === undefined) break;
     // 矢守克也: a surname IPADIC lists as a place, right before a given name.
+    // 奈良+竜+樹に, 長崎+啓+二の: or before two or three single kanji that end the phrase.
+    const placeWord = first.pos_detail_1 === '固有名詞' && first.pos_detail_2 === '地域' && first.pos_detail_3 !== '国' && /^\p{Script=Han}{2,3}$/u.test(first.surface_form);
     const placeSurname =
-      first.pos_detail_1 === '固有名詞' && first.pos_detail_2 === '地域' && tokens[i + 1] !== undefined && isNamePart(tokens[i + 1]!) && tokens[i + 1]!.pos_detail_3 === '名';
+      placeWord && tokens[i + 1] !== undefined && ((isNamePart(tokens[i + 1]!) && tokens[i + 1]!.pos_detail_3 === '名') || kanjiGivenNameLength(tokens, i + 1) >= 2);
     const startsName = isNamePart(first) || placeSurname;
     const honorificNext = isUnknownProperNoun(first) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
     // A joiner inside the word (アンドロイド・ ends one: no compound).

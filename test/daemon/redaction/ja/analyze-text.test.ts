@@ -51,6 +51,9 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('漫画家・岡部冬彦がデザインした。')).toEqual([['JP_NAME', '岡部冬彦']]);
     expect(found('スポーツジャーナリストの金子達仁と結婚した。')).toEqual([['JP_NAME', '金子達仁']]);
     expect(found('片岡千恵蔵が主演した映画')).toEqual([['JP_NAME', '片岡千恵蔵']]);
+    // a surname IPADIC lists as a place (奈良), before a given name it does not list
+    expect(found('川崎DF奈良竜樹に同点ゴールを許した。')).toEqual([['JP_NAME', '奈良竜樹']]);
+    expect(found('千葉大に合格した。')).toEqual([]);
   });
 
   it('keeps a full name before a plain noun, a role or a plural suffix', () => {
