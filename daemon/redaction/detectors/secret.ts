@@ -7,10 +7,15 @@ import type { Detector, Span } from '../types.js';
 
 // An identifier containing a credential word, an assignment, then the value.
 const ASSIGNMENT =
-  /(?:[A-Za-z0-9_.-]*?(api[_-]?key|apikey|secret|token|passw(?:or)?d|passphrase|pwd|credentials?|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|signing[_-]?key|encryption[_-]?key)[A-Za-z0-9_.-]*["']?\s{0,3}(?:=>|:=|=|:|\bis\b)\s{0,3}|\b(bearer|basic)\s+)["'`]?([^\s'"`,;(){}[\]<>]{6,512})/gi;
+  /(?:[A-Za-z0-9_.-]*?(api[_-]?key|apikey|secret|token|passw(?:or)?d|passphrase|pwd|credentials?|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|signing[_-]?key|encryption[_-]?key)([A-Za-z0-9_.-]*)["']?\s{0,3}(?:=>|:=|=|:|\bis\b)\s{0,3}|\b(bearer|basic)\s+)["'`]?([^\s'"`,;(){}[\]<>]{6,512})/gi;
 const KEYWORD_GATE = /key|secret|token|passw|pwd|passphrase|credential|bearer|basic/i;
 const PLACEHOLDER =
   /^(?:[$%{<[]|(?:null|none|nil|true|false|undefined|string|number|boolean|required|optional|changeme|password|secret|redacted|example|placeholder|your[_-].*|my[_-].*|xxx+|\*+|\.\.\.+)$)/i;
+
+// Names that hold something other than the credential itself: TOKEN_URL, secret_name,
+// passwordField, secretsmanager_arn, api_key_env, tokenizer.
+const NOT_A_CREDENTIAL = /(?:^|[_.-])(?:url|uri|endpoint|path|file(?:name)?|dir|name|arn|id|type|field|header|env|var|length|len|count|size|ttl|expiry|expires(?:_?(?:at|in))?|hash|prefix|format|policy|version|manager)$/i;
+const NOT_A_CREDENTIAL_CAMEL = /[a-z0-9](?:Url|Uri|Endpoint|Path|File|Dir|Name|Arn|Id|Type|Field|Header|Env|Var|Length|Count|Size|Ttl|Hash|Prefix|Format|Policy|Version|Manager)$/;
 
 // A reference in code, not a value: process.env.API_KEY, settings.SECRET_KEY, self.token
 // (a lower-case object, no digits: "Hunter2.Two" is a password).
@@ -38,10 +43,14 @@ export const secretDetector: Detector = {
     const spans: Span[] = [];
     if (!KEYWORD_GATE.test(text)) return spans;
     for (const match of text.matchAll(ASSIGNMENT)) {
-      const keyword = (match[1] ?? match[2] ?? '').toLowerCase();
+      const keyword = (match[1] ?? match[3] ?? '').toLowerCase();
+      const name = (match[1] ?? '') + (match[2] ?? '');
+      if (/^tokeni[sz]/i.test(name) || NOT_A_CREDENTIAL.test(name) || NOT_A_CREDENTIAL_CAMEL.test(name)) continue;
       // Trailing punctuation stays in the span: "hunter2!" may be the whole password, and
       // masking a sentence's full stop with it costs nothing.
-      const value = match[3] ?? '';
+      const value = match[4] ?? '';
+      // A URL is not a credential (its user:password part is URL_CREDENTIALS').
+      if (value.includes('://')) continue;
       const end = match.index + match[0].length;
       // A call (`token = getToken()`) or member access is code, not a value.
       if (text[match.index + match[0].length] === '(') continue;

@@ -17,6 +17,7 @@ describeDetector(secretDetector, {
     'my token is ⟦da9988c79fc35526f7eaed46725a2a7b860dcd6c⟧',
     'apiKey := "⟦rvWdFrK9xiRGHOY32nfr5pyzPCB9t203⟧"',
     'password: ⟦Hunter2.Two⟧',
+    'access_token: "⟦rvWdFrK9xiRGHOY32nfr5pyzPCB9t203⟧"',
   ],
   nearMiss: [
     'pwd=abc',
@@ -37,6 +38,11 @@ describeDetector(secretDetector, {
     'apiKey: process.env.API_KEY',
     'SECRET_KEY = settings.SECRET_KEY',
     'token = aaaaaaaaaaaaaaaaaaaaaaaa',
+    '"tokenizer": "cl100k_base"',
+    'TOKEN_URL = "https://oauth2.googleapis.com/token"',
+    'secretsmanager_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"',
+    'passwordField: "input#password"',
+    'api_key_env = "OPENAI_API_KEY_PROD_2"',
   ],
 });
 
