@@ -22,6 +22,13 @@ describe('person names', () => {
     expect(withHonorific!.score).toBeGreaterThan(bare!.score);
   });
 
+  it('raises the score with each honorific and title: さん, 様, 氏, 先生', () => {
+    const score = (text: string): number => analyzeJapaneseText(tokenizer, text).find((span) => span.type === 'JP_NAME')?.score ?? 0;
+    const bare = score('昨日、田中が来た。');
+    expect(bare).toBeGreaterThanOrEqual(0.5);
+    for (const suffix of ['さん', '様', '氏', '先生']) expect(score(`昨日、田中${suffix}が来た。`), suffix).toBeGreaterThan(bare);
+  });
+
   it('joins foreign names across ・', () => {
     expect(found('ジョン・F・ケネディ大統領が演説した。')).toEqual([['JP_NAME', 'ジョン・F・ケネディ']]);
     expect(found('マイケル・ジャクソンは歌手である。')).toEqual([['JP_NAME', 'マイケル・ジャクソン']]);
