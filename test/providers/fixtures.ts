@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { ReplayResponse } from '../support/replay-upstream.js';
 
 export const FIXTURES = process.env['KAGAMI_FIXTURES'] ?? '/work/shared/fixtures';
 
@@ -30,6 +31,30 @@ export function responseBytes(provider: string, recorded: RecordedExchange): Buf
     return readFileSync(join(FIXTURES, provider, 'wire', recorded.response.bodyFile));
   }
   return Buffer.from(JSON.stringify(recorded.response.body));
+}
+
+/** A recorded response as the replay upstream serves it (optionally written in pieces of these sizes). */
+export function recordedReplay(provider: string, name: string, index = 0, pieces?: readonly number[]): ReplayResponse {
+  const recorded = exchange(provider, name, index);
+  return { status: recorded.response.status, headers: recorded.response.headers, body: responseBytes(provider, recorded), ...(pieces ? { pieces } : {}) };
+}
+
+export interface NamedSseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Server-sent events with `event:` names (Anthropic and Responses framing), parsed. */
+export function parseNamedEvents(text: string): NamedSseEvent[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((line) => line.startsWith('event: '))?.slice('event: '.length) ?? '';
+      const data = lines.find((line) => line.startsWith('data: '))?.slice('data: '.length) ?? '{}';
+      return { event, data: JSON.parse(data) as Record<string, unknown> };
+    });
 }
 
 export function chunkLines(provider: string, name: string): string[] {

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../shared/schemas/audit.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../support/replay-upstream.js';
-import { chunkJson, chunkLines, exchange, frameAnthropic, responseBytes } from './fixtures.js';
+import { chunkJson, chunkLines, exchange, frameAnthropic, recordedReplay } from './fixtures.js';
 import { startTokenEndpoint, type TokenEndpoint } from './oauth-token-endpoint.js';
 
 // ---- the conversations, per provider family, from the recordings ------------------------
@@ -56,10 +56,9 @@ interface Family {
 }
 
 function replayOf(provider: string, name: string, index: number): ReplayResponse {
-  const recorded = exchange(provider, name, index);
   // Streams come in odd-sized pieces, so every decoder also sees events cut across reads.
-  const pieces = recorded.response.bodyFile === undefined ? undefined : [7, 64, 3, 1500];
-  return { status: recorded.response.status, headers: recorded.response.headers, body: responseBytes(provider, recorded), ...(pieces ? { pieces } : {}) };
+  const streamed = exchange(provider, name, index).response.bodyFile !== undefined;
+  return recordedReplay(provider, name, index, streamed ? [7, 64, 3, 1500] : undefined);
 }
 
 function anthropicChunksReplay(file: string): ReplayResponse {
@@ -82,6 +81,44 @@ const geoTools: ToolSpec[] = [
 
 const bedrockThinking =
   '<thinking> To find the temperature of the capital of France, I need to first determine the capital of France and then get the current temperature in that city. The capital of France is Paris. I will use the "get_temperature" tool to find the current temperature in Paris.</thinking>\n';
+
+/** The Gemini API's recorded tool round trips (used by the Gemini row and a Vertex row). */
+const GEMINI_TOOL_CONVERSATIONS: Pick<Family, 'json' | 'stream'> = {
+  json: {
+    prompt: "What's the weather in Paris?",
+    tools: weatherTools,
+    results: { get_weather: 'Sunny, 22C in Paris' },
+    turns: [
+      // Gemini counts thinking tokens separately; they are billed as output (15 + 48).
+      { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], usage: { prompt: 49, completion: 63 } },
+      { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 1), text: 'The weather in Paris is sunny with a temperature of 22C.', toolCalls: [], usage: { prompt: 88, completion: 15 } },
+    ],
+  },
+  stream: {
+    system: 'You are a helpful chatbot.',
+    prompt: 'What is the temperature of the capital of France?',
+    tools: geoTools,
+    results: { get_capital: 'Paris', get_temperature: '30°C' },
+    turns: [
+      { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_capital', arguments: { country: 'France' } }], usage: { prompt: 52, completion: 5 } },
+      { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 1), text: '', toolCalls: [{ name: 'get_temperature', arguments: { city: 'Paris' } }], usage: { prompt: 64, completion: 5 } },
+      { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 2), text: 'The temperature in Paris is 30°C.\n', toolCalls: [], usage: { prompt: 79, completion: 12 } },
+    ],
+  },
+};
+
+/** A Vertex connection whose OAuth token comes from the local token endpoint. */
+const VERTEX_CONNECTION: Pick<Family, 'provider' | 'env' | 'providerIds'> = {
+  provider: (origin, tokenUrl) => ({
+    id: 'up',
+    type: 'vertex',
+    base_url: `${origin}/v1`,
+    api_key: { env: 'VERTEX_SERVICE_ACCOUNT' },
+    options: { project: 'kagami-test-project', location: 'us-central1', token_url: tokenUrl },
+  }),
+  env: (serviceAccount) => ({ VERTEX_SERVICE_ACCOUNT: serviceAccount }),
+  providerIds: false,
+};
 
 const FAMILIES: Family[] = [
   {
@@ -175,75 +212,19 @@ const FAMILIES: Family[] = [
     provider: (origin) => ({ id: 'up', type: 'gemini', base_url: `${origin}/v1beta`, api_key: { env: 'UP_KEY' } }),
     env: () => ({ UP_KEY: 'gemini-upstream-key' }),
     providerIds: false,
-    json: {
-      prompt: "What's the weather in Paris?",
-      tools: weatherTools,
-      results: { get_weather: 'Sunny, 22C in Paris' },
-      turns: [
-        // Gemini counts thinking tokens separately; they are billed as output (15 + 48).
-        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], usage: { prompt: 49, completion: 63 } },
-        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 1), text: 'The weather in Paris is sunny with a temperature of 22C.', toolCalls: [], usage: { prompt: 88, completion: 15 } },
-      ],
-    },
-    stream: {
-      system: 'You are a helpful chatbot.',
-      prompt: 'What is the temperature of the capital of France?',
-      tools: geoTools,
-      results: { get_capital: 'Paris', get_temperature: '30°C' },
-      turns: [
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_capital', arguments: { country: 'France' } }], usage: { prompt: 52, completion: 5 } },
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 1), text: '', toolCalls: [{ name: 'get_temperature', arguments: { city: 'Paris' } }], usage: { prompt: 64, completion: 5 } },
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 2), text: 'The temperature in Paris is 30°C.\n', toolCalls: [], usage: { prompt: 79, completion: 12 } },
-      ],
-    },
+    ...GEMINI_TOOL_CONVERSATIONS,
   },
   {
     // Vertex answers in the Gemini API's generateContent schema; there is no recorded Vertex
     // tool round trip, so these cells serve the recorded Gemini API tool round trips at the
     // Vertex path (URL, OAuth and model path are Vertex's).
     name: 'vertex (Gemini API tool recordings)',
-    provider: (origin, tokenUrl) => ({
-      id: 'up',
-      type: 'vertex',
-      base_url: `${origin}/v1`,
-      api_key: { env: 'VERTEX_SERVICE_ACCOUNT' },
-      options: { project: 'kagami-test-project', location: 'us-central1', token_url: tokenUrl },
-    }),
-    env: (serviceAccount) => ({ VERTEX_SERVICE_ACCOUNT: serviceAccount }),
-    providerIds: false,
-    json: {
-      prompt: "What's the weather in Paris?",
-      tools: weatherTools,
-      results: { get_weather: 'Sunny, 22C in Paris' },
-      turns: [
-        // Gemini counts thinking tokens separately; they are billed as output (15 + 48).
-        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], usage: { prompt: 49, completion: 63 } },
-        { replay: replayOf('gemini', 'generate-content-tool-roundtrip', 1), text: 'The weather in Paris is sunny with a temperature of 22C.', toolCalls: [], usage: { prompt: 88, completion: 15 } },
-      ],
-    },
-    stream: {
-      system: 'You are a helpful chatbot.',
-      prompt: 'What is the temperature of the capital of France?',
-      tools: geoTools,
-      results: { get_capital: 'Paris', get_temperature: '30°C' },
-      turns: [
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 0), text: '', toolCalls: [{ name: 'get_capital', arguments: { country: 'France' } }], usage: { prompt: 52, completion: 5 } },
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 1), text: '', toolCalls: [{ name: 'get_temperature', arguments: { city: 'Paris' } }], usage: { prompt: 64, completion: 5 } },
-        { replay: replayOf('gemini', 'stream-generate-content-tool-roundtrip', 2), text: 'The temperature in Paris is 30°C.\n', toolCalls: [], usage: { prompt: 79, completion: 12 } },
-      ],
-    },
+    ...VERTEX_CONNECTION,
+    ...GEMINI_TOOL_CONVERSATIONS,
   },
   {
     name: 'vertex',
-    provider: (origin, tokenUrl) => ({
-      id: 'up',
-      type: 'vertex',
-      base_url: `${origin}/v1`,
-      api_key: { env: 'VERTEX_SERVICE_ACCOUNT' },
-      options: { project: 'kagami-test-project', location: 'us-central1', token_url: tokenUrl },
-    }),
-    env: (serviceAccount) => ({ VERTEX_SERVICE_ACCOUNT: serviceAccount }),
-    providerIds: false,
+    ...VERTEX_CONNECTION,
     json: {
       system: 'You are a helpful chatbot.',
       prompt: 'What is the capital of France?',

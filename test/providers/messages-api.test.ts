@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../support/replay-upstream.js';
-import { exchange, responseBytes } from './fixtures.js';
+import { type NamedSseEvent, exchange, parseNamedEvents, recordedReplay, responseBytes } from './fixtures.js';
 
 let upstream: ReplayUpstream | undefined;
 let gateway: TestGateway | undefined;
@@ -17,11 +17,6 @@ afterEach(async () => {
   await upstream?.close();
   gateway = upstream = undefined;
 });
-
-function replay(provider: string, name: string, index = 0): ReplayResponse {
-  const recorded = exchange(provider, name, index);
-  return { status: recorded.response.status, headers: recorded.response.headers, body: responseBytes(provider, recorded) };
-}
 
 /** A gateway with an OpenAI-compatible and an Anthropic upstream behind one replay server. */
 async function start(responses: ReplayResponse[]): Promise<Anthropic> {
@@ -42,36 +37,21 @@ async function start(responses: ReplayResponse[]): Promise<Anthropic> {
   return new Anthropic({ apiKey: gateway.apiKey, baseURL: gateway.origin, maxRetries: 0 });
 }
 
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const lines = block.split('\n');
-      return { event: lines[0]?.slice('event: '.length) ?? '', data: JSON.parse(lines[1]?.slice('data: '.length) ?? '{}') as Record<string, unknown> };
-    });
-}
-
-function shape(events: SseEvent[]): { event: string; keys: string[] }[] {
+function shape(events: NamedSseEvent[]): { event: string; keys: string[] }[] {
   return events.filter(({ event }) => event !== 'ping').map(({ event, data }) => ({ event, keys: Object.keys(data).sort() }));
 }
 
 describe('POST /v1/messages', () => {
   it('frames a stream from an OpenAI upstream like Anthropic’s recorded stream', async () => {
-    await start([replay('openai', 'chat-stream-tool-roundtrip', 1)]);
+    await start([recordedReplay('openai', 'chat-stream-tool-roundtrip', 1)]);
     const response = await fetch(`${gateway?.origin}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': gateway?.apiKey ?? '', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'What is the capital of the UK?' }] }),
     });
     expect(response.status).toBe(200);
-    const ours = parseSse(await response.text());
-    const recorded = parseSse(responseBytes('anthropic', exchange('anthropic', 'messages-stream-text')).toString('utf8'));
+    const ours = parseNamedEvents(await response.text());
+    const recorded = parseNamedEvents(responseBytes('anthropic', exchange('anthropic', 'messages-stream-text')).toString('utf8'));
     const collapse = (events: { event: string; keys: string[] }[]) => events.filter((e, i) => !(e.event === 'content_block_delta' && events[i - 1]?.event === 'content_block_delta'));
     expect(collapse(shape(ours))).toEqual(collapse(shape(recorded)));
     const delta = ours.find((e) => e.event === 'message_delta')?.data;
@@ -79,7 +59,7 @@ describe('POST /v1/messages', () => {
   });
 
   it('turns OpenRouter’s recorded streamed reasoning into a thinking block before the text', async () => {
-    const client = await start([replay('openai-compatible', 'openrouter-stream-reasoning')]);
+    const client = await start([recordedReplay('openai-compatible', 'openrouter-stream-reasoning')]);
     const message = await client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'What is 2+2?' }] }).finalMessage();
     expect(message.content.map((block) => [block.type, block.type === 'thinking' ? block.thinking : block.type === 'text' ? block.text : ''])).toEqual([
       ['thinking', 'This is a simple arithmetic question. 2+2 equals 4.'],
@@ -89,7 +69,7 @@ describe('POST /v1/messages', () => {
   });
 
   it('translates system, images, tools, tool results, stop sequences and thinking into the chat request', async () => {
-    const client = await start([replay('openai', 'chat-stream-tool-roundtrip', 1)]);
+    const client = await start([recordedReplay('openai', 'chat-stream-tool-roundtrip', 1)]);
     const message = await client.messages
       .stream({
         model: 'gpt-4o-mini',
@@ -140,7 +120,7 @@ describe('POST /v1/messages', () => {
   });
 
   it('accepts Authorization: Bearer as well as x-api-key', async () => {
-    await start([replay('openai', 'chat-tool-roundtrip', 0)]);
+    await start([recordedReplay('openai', 'chat-tool-roundtrip', 0)]);
     const bearer = new Anthropic({ authToken: gateway?.apiKey ?? '', apiKey: null, baseURL: gateway?.origin ?? '', maxRetries: 0 });
     const message = await bearer.messages.create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     expect(message.stop_reason).toBe('tool_use');
@@ -172,14 +152,14 @@ describe('POST /v1/messages', () => {
   });
 
   it('passes Anthropic’s recorded 400 through as an invalid_request_error with its message', async () => {
-    const client = await start([replay('anthropic', 'error-400-invalid-request')]);
+    const client = await start([recordedReplay('anthropic', 'error-400-invalid-request')]);
     const error = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/does not support effort level 'xhigh'/) } });
   });
 
   it('sends a failure inside the stream as an Anthropic error event, which the SDK raises', async () => {
-    const client = await start([replay('openai-compatible', 'openrouter-stream-error')]);
+    const client = await start([recordedReplay('openai-compatible', 'openrouter-stream-error')]);
     const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     await expect(stream.finalMessage()).rejects.toThrow(/Token limit reached/);
     expect(gateway?.auditRows()[0]?.error_code).not.toBeNull();

@@ -10,7 +10,7 @@ import { isGatewayError } from '../../shared/errors.js';
 import type { ResponsesRequest } from '../../shared/schemas/responses.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../support/replay-upstream.js';
-import { chunkLines, exchange, responseBytes } from './fixtures.js';
+import { type NamedSseEvent, chunkLines, exchange, parseNamedEvents, recordedReplay, responseBytes } from './fixtures.js';
 
 let upstream: ReplayUpstream | undefined;
 let gateway: TestGateway | undefined;
@@ -20,11 +20,6 @@ afterEach(async () => {
   await upstream?.close();
   gateway = upstream = undefined;
 });
-
-function replay(provider: string, name: string, index = 0): ReplayResponse {
-  const recorded = exchange(provider, name, index);
-  return { status: recorded.response.status, headers: recorded.response.headers, body: responseBytes(provider, recorded) };
-}
 
 async function start(responses: ReplayResponse[]): Promise<OpenAI> {
   upstream = await startReplayUpstream(responses);
@@ -38,25 +33,8 @@ async function start(responses: ReplayResponse[]): Promise<OpenAI> {
   return new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
 }
 
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((line) => line.startsWith('event: '))?.slice(7) ?? '';
-      const data = lines.find((line) => line.startsWith('data: '))?.slice(6) ?? '{}';
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
-}
-
 /** The event names with runs of deltas collapsed, each event's field names and its item's. */
-function shape(events: SseEvent[]): { event: string; keys: string[]; item: string[] }[] {
+function shape(events: NamedSseEvent[]): { event: string; keys: string[]; item: string[] }[] {
   const out: { event: string; keys: string[]; item: string[] }[] = [];
   for (const { event, data } of events) {
     if (out.at(-1)?.event === event && event.endsWith('.delta')) continue;
@@ -69,7 +47,7 @@ function shape(events: SseEvent[]): { event: string; keys: string[]; item: strin
 describe('POST /v1/responses streaming', () => {
   it('frames a streamed answer exactly like OpenAI’s recorded Responses stream', async () => {
     // Upstream: OpenAI chat completions streaming "The capital of the UK is London." (recorded).
-    await start([replay('openai', 'chat-stream-tool-roundtrip', 1)]);
+    await start([recordedReplay('openai', 'chat-stream-tool-roundtrip', 1)]);
     const response = await fetch(`${gateway?.baseURL}/responses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${gateway?.apiKey}`, 'content-type': 'application/json' },
@@ -77,14 +55,14 @@ describe('POST /v1/responses streaming', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    const ours = parseSse(await response.text());
-    const recorded = parseSse(responseBytes('openai', exchange('openai', 'responses-stream-text')).toString('utf8'));
+    const ours = parseNamedEvents(await response.text());
+    const recorded = parseNamedEvents(responseBytes('openai', exchange('openai', 'responses-stream-text')).toString('utf8'));
 
     expect(shape(ours)).toEqual(shape(recorded));
     for (const { event, data } of ours) expect(data['type']).toBe(event);
     expect(ours.map(({ data }) => data['sequence_number'])).toEqual(ours.map((_, i) => i));
     // Same response object fields as OpenAI's, in created and completed.
-    const responseKeys = (events: SseEvent[], type: string) => Object.keys(events.find((e) => e.event === type)?.data['response'] as object).sort();
+    const responseKeys = (events: NamedSseEvent[], type: string) => Object.keys(events.find((e) => e.event === type)?.data['response'] as object).sort();
     for (const type of ['response.created', 'response.completed']) expect(responseKeys(ours, type)).toEqual(responseKeys(recorded, type).filter((key) => key !== 'service_tier' && key !== 'top_logprobs' && key !== 'presence_penalty' && key !== 'frequency_penalty' && key !== 'prompt_cache_key' && key !== 'prompt_cache_retention' && key !== 'safety_identifier'));
 
     const completed = ours.at(-1)?.data['response'] as { status: string; store: boolean; instructions: string; output: { content: { text: string }[] }[]; usage: Record<string, unknown> };
@@ -103,13 +81,13 @@ describe('POST /v1/responses streaming', () => {
 
   it('frames a streamed tool call exactly like the recorded Azure OpenAI Responses tool-call stream', async () => {
     // Upstream: OpenAI chat completions streaming a get_capital call (recorded).
-    await start([replay('openai', 'chat-stream-tool-roundtrip', 0)]);
+    await start([recordedReplay('openai', 'chat-stream-tool-roundtrip', 0)]);
     const response = await fetch(`${gateway?.baseURL}/responses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${gateway?.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Capital of the UK?', stream: true, store: false, tools: [{ type: 'function', name: 'get_capital', parameters: { type: 'object', properties: { country: { type: 'string' } } } }] }),
     });
-    const ours = parseSse(await response.text());
+    const ours = parseNamedEvents(await response.text());
     const recorded = chunkLines('azure', 'azure-tool-call.1.chunks.txt').map((line) => {
       const data = JSON.parse(line) as Record<string, unknown>;
       return { event: String(data['type']), data };
@@ -121,7 +99,7 @@ describe('POST /v1/responses streaming', () => {
 
   it('sends an upstream failure inside the stream as OpenAI’s error event, which the SDK raises', async () => {
     // OpenRouter's recorded 200 stream that ends with {"error":{"code":400,"message":"Token limit reached"}}.
-    const client = await start([replay('openai-compatible', 'openrouter-stream-error')]);
+    const client = await start([recordedReplay('openai-compatible', 'openrouter-stream-error')]);
     const stream = await client.responses.create({ model: 'gpt-4o-mini', input: 'hi', stream: true, store: false });
     const types: string[] = [];
     await expect(
@@ -136,7 +114,7 @@ describe('POST /v1/responses streaming', () => {
   });
 
   it('streams OpenRouter’s recorded reasoning as a reasoning item before the answer, with reasoning tokens in usage', async () => {
-    const client = await start([replay('openai-compatible', 'openrouter-stream-reasoning')]);
+    const client = await start([recordedReplay('openai-compatible', 'openrouter-stream-reasoning')]);
     const final = await client.responses.stream({ model: 'gpt-4o-mini', input: 'What is 2+2?', store: false }).finalResponse();
     expect(final.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
     expect(final.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'This is a simple arithmetic question. 2+2 equals 4.' }] });
@@ -147,7 +125,7 @@ describe('POST /v1/responses streaming', () => {
 
 describe('POST /v1/responses requests', () => {
   it('translates input items, function tools, text.format and limits into the chat request', async () => {
-    const client = await start([replay('openai', 'chat-tool-roundtrip', 1)]);
+    const client = await start([recordedReplay('openai', 'chat-tool-roundtrip', 1)]);
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
     const answer = await client.responses.create({
       model: 'gpt-4o-mini',
@@ -224,7 +202,7 @@ describe('POST /v1/responses requests', () => {
   });
 
   it('passes an upstream 400 through in OpenAI’s error shape', async () => {
-    const client = await start([replay('openai', 'error-400-unsupported-value')]);
+    const client = await start([recordedReplay('openai', 'error-400-unsupported-value')]);
     await expect(client.responses.create({ model: 'gpt-4o-mini', input: 'hi' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/does not support 'system'/) });
     expect(gateway?.auditRows()[0]).toMatchObject({ api: 'openai.responses', status: 400 });
   });

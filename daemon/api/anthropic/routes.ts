@@ -10,15 +10,15 @@ import { GatewayError } from '../../../shared/errors.js';
 import { AnthropicCountTokensRequest, AnthropicMessagesRequest } from '../../../shared/schemas/anthropic.js';
 import type { Config } from '../../../shared/schemas/config.js';
 import type { KeyVerifier } from '../../deps.js';
-import { createRequestContext } from '../../http/request-context.js';
 import type { JsonObject } from '../../pipeline/context.js';
 import { authenticateHeaders } from '../../pipeline/authenticate.js';
 import type { RunPipeline } from '../../pipeline/index.js';
 import { estimatePromptTokens } from '../../routing/token-estimate.js';
 import { registerAnthropicErrors, toAnthropicError } from './errors.js';
-import { sendNamedEvents, type NamedEvent } from './event-stream.js';
+import type { NamedEvent } from './event-stream.js';
 import { ChunksToAnthropicEvents, chatToMessage } from './from-chat.js';
 import { messagesToChat } from './to-chat.js';
+import { runTranslated } from './translated-surface.js';
 
 export interface AnthropicRoutesDeps {
   readonly runPipeline: RunPipeline;
@@ -40,24 +40,12 @@ export function createAnthropicRoutes(deps: AnthropicRoutesDeps): FastifyPluginA
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
     app.post('/v1/messages', { schema: { body: AnthropicMessagesRequest } }, async (request, reply) => {
-      const body = messagesToChat(request.body);
-      const ctx = createRequestContext(request, reply, 'anthropic.messages', 'chat', body as { model: string });
-      let outcome;
-      try {
-        outcome = await runPipeline(ctx);
-      } finally {
-        reply.headers(ctx.responseHeaders);
-      }
-      if (outcome.kind === 'json') return reply.code(outcome.status).send(chatToMessage(outcome.body, request.body.model));
-      await sendNamedEvents(
-        reply,
-        outcome.status,
-        ctx.responseHeaders,
-        toAnthropicEvents(outcome.events, request.body.model),
-        (error) => [{ event: 'error', data: toAnthropicError(error) }],
-        (error) => request.log.error({ err: error, traceId: ctx.traceId }, 'stream failed'),
-      );
-      return reply;
+      const model = request.body.model;
+      return runTranslated(runPipeline, request, reply, 'anthropic.messages', messagesToChat(request.body), {
+        json: (body) => chatToMessage(body, model),
+        events: (chunks) => toAnthropicEvents(chunks, model),
+        errorEvents: (error) => [{ event: 'error', data: toAnthropicError(error) }],
+      });
     });
 
     // Claude Code asks for counts to manage its context window. Counted here, with the o200k

@@ -5,7 +5,7 @@
 // are refused with a 400 naming the field.
 import { GatewayError } from '../../../shared/errors.js';
 import type { AnthropicMessagesRequest } from '../../../shared/schemas/anthropic.js';
-import type { JsonObject } from '../../pipeline/context.js';
+import type { GatewayRequest, JsonObject } from '../../pipeline/context.js';
 
 interface Block {
   type: string;
@@ -40,7 +40,7 @@ function effortForBudget(budget: number): string {
   return 'high';
 }
 
-export function messagesToChat(req: AnthropicMessagesRequest): JsonObject {
+export function messagesToChat(req: AnthropicMessagesRequest): GatewayRequest['body'] {
   for (const field of UNSUPPORTED_FIELDS) {
     if (req[field] !== undefined) throw new GatewayError('unsupported_feature', `${field} is not supported by this gateway`, { param: field });
   }
@@ -96,7 +96,7 @@ export function messagesToChat(req: AnthropicMessagesRequest): JsonObject {
     }
   });
 
-  const body: JsonObject = { model: req.model, messages, max_tokens: req.max_tokens };
+  const body: GatewayRequest['body'] = { model: req.model, messages, max_tokens: req.max_tokens };
   if (req.stream === true) {
     body['stream'] = true;
     body['stream_options'] = { include_usage: true };

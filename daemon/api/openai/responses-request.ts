@@ -7,7 +7,7 @@
 // refused with a 400 naming the parameter, never silently ignored.
 import { GatewayError } from '../../../shared/errors.js';
 import type { ResponsesRequest } from '../../../shared/schemas/responses.js';
-import type { JsonObject } from '../../pipeline/context.js';
+import type { GatewayRequest, JsonObject } from '../../pipeline/context.js';
 
 /** Parameters that only make sense with server-side state or OpenAI-only machinery. */
 const REFUSED: Readonly<Record<string, string>> = {
@@ -198,14 +198,14 @@ function responseFormat(format: { type?: string; name?: string; schema?: JsonObj
 }
 
 /** The chat hub request for a Responses request (throws a 400 GatewayError for what we refuse). */
-export function responsesToChat(req: ResponsesRequest): JsonObject {
+export function responsesToChat(req: ResponsesRequest): GatewayRequest['body'] {
   refuseState(req);
   const messages: JsonObject[] = [];
   if (typeof req.instructions === 'string' && req.instructions !== '') messages.push({ role: 'system', content: req.instructions });
   messages.push(...inputMessages(req.input));
   if (messages.length === 0) throw new GatewayError('invalid_request', 'input must contain at least one item', { param: 'input' });
 
-  const body: JsonObject = { model: req.model, messages };
+  const body: GatewayRequest['body'] = { model: req.model, messages };
   if (req.stream === true) {
     body['stream'] = true;
     body['stream_options'] = { include_usage: true };

@@ -7,10 +7,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ResponsesRequest } from '../../../shared/schemas/responses.js';
-import { createRequestContext } from '../../http/request-context.js';
 import type { JsonObject } from '../../pipeline/context.js';
 import type { RunPipeline } from '../../pipeline/index.js';
-import { sendNamedEvents, type NamedEvent } from '../anthropic/event-stream.js';
+import type { NamedEvent } from '../anthropic/event-stream.js';
+import { runTranslated } from '../anthropic/translated-surface.js';
 import { ChunksToResponseEvents, chatToResponse } from './responses-output.js';
 import { responsesToChat } from './responses-request.js';
 
@@ -29,25 +29,12 @@ export function createResponsesRoutes(deps: ResponsesRoutesDeps): FastifyPluginA
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
     app.post('/v1/responses', { schema: { body: ResponsesRequest } }, async (request, reply) => {
-      const body = responsesToChat(request.body);
-      const ctx = createRequestContext(request, reply, 'openai.responses', 'chat', body as { model: string });
-      let outcome;
-      try {
-        outcome = await runPipeline(ctx);
-      } finally {
-        reply.headers(ctx.responseHeaders);
-      }
-      if (outcome.kind === 'json') return reply.code(outcome.status).send(chatToResponse(outcome.body, request.body));
       const translator = new ChunksToResponseEvents(request.body);
-      await sendNamedEvents(
-        reply,
-        outcome.status,
-        ctx.responseHeaders,
-        toResponseEvents(outcome.events, translator),
-        (error) => translator.error(error),
-        (error) => request.log.error({ err: error, traceId: ctx.traceId }, 'stream failed'),
-      );
-      return reply;
+      return runTranslated(runPipeline, request, reply, 'openai.responses', responsesToChat(request.body), {
+        json: (body) => chatToResponse(body, request.body),
+        events: (chunks) => toResponseEvents(chunks, translator),
+        errorEvents: (error) => translator.error(error),
+      });
     });
   };
 }
