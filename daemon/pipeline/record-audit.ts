@@ -86,11 +86,12 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
   const upstream = ctx.upstreamMs;
   const route = ctx.annotations.route as RouteAnnotation | undefined;
   const policy = ctx.annotations.policy as { rule?: unknown } | undefined;
-  const redaction = ctx.annotations.redaction as { counts?: Record<string, number>; actions?: Record<string, string> } | undefined;
+  // Exact counts per entity type and action (a type can be pseudonymized in the prompt and masked in the answer).
+  const redaction = ctx.annotations.redaction as { tally?: Record<string, Record<string, number>> } | undefined;
   const cache = ctx.annotations.cache as { hit?: boolean } | undefined;
   const redactions: Record<string, number> = {};
-  if (redaction?.counts !== undefined) {
-    for (const type in redaction.counts) redactions[`${type}:${redaction.actions?.[type] ?? 'redact'}`] = redaction.counts[type] ?? 0;
+  for (const [type, byAction] of Object.entries(redaction?.tally ?? {})) {
+    for (const [action, count] of Object.entries(byAction)) redactions[`${type}:${action}`] = count;
   }
   return {
     trace_id: ctx.traceId,

@@ -155,6 +155,16 @@ describe('redactPrompt through the daemon', () => {
     expect(audit?.redactions).toEqual({ 'EMAIL:pseudonymize': 1, 'CREDIT_CARD:mask': 1, 'PHONE:mask': 1 });
   });
 
+  it('counts a type found on both sides once per action in the audit row', async () => {
+    upstream.setOptions({ echo: false, reply: `Also write to ${MODEL_EMAIL}.` });
+    await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: `Mail ${EMAIL}` }] });
+    expect(redactionRows().map((row) => `${row.entity_type}:${row.action}:${row.location}`)).toEqual([
+      'EMAIL:pseudonymize:messages[0].content',
+      'EMAIL:mask:response.choices[0].content',
+    ]);
+    expect(gateway.auditRows()[0]?.redactions).toEqual({ 'EMAIL:pseudonymize': 1, 'EMAIL:mask': 1 });
+  });
+
   it('logs the request findings when the upstream fails and when the client goes away mid-stream', async () => {
     upstream.setFaults({ errorRate: 1, errorStatus: 500 });
     await expect(client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: `Mail ${EMAIL}` }] })).rejects.toBeInstanceOf(APIError);
