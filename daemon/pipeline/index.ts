@@ -29,7 +29,7 @@ export function createPipeline(deps: PipelineDeps): RunPipeline {
     createApplyPolicy({ ...deps, piiScanner }),
     createEnforceLimits(deps),
     createRedactPrompt({ ...deps, piiScanner }),
-    createServeFromCache(deps),
+    createServeFromCache({ ...deps, piiScanner }),
     createSelectRoute(deps),
     createForwardUpstream(deps),
   ];

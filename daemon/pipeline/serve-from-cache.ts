@@ -4,15 +4,20 @@
 // without calling any upstream, marked `x-kagami-cache: hit` and in ctx.annotations.cache; a
 // miss stores a successful answer for the rule's TTL. Requests whose PII the policy lets through
 // unredacted are never cached (`x-kagami-cache: bypass`). The answer is stored as the upstream
-// sent it (placeholders, not restored values); response masking runs on every hit.
+// sent it (placeholders, not restored values); response masking runs on every hit. An answer in
+// which the redaction engine finds personal data the model wrote itself is not stored at all, so
+// the cache table never holds a raw value.
 import { getDecision } from '../policy/decision.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { ResponseCache } from '../policy/response-cache.js';
+import type { PiiScanner } from '../redaction/scanner.js';
 import type { RedactionAnnotation } from '../../shared/schemas/redaction.js';
 import type { RequestContext, Stage } from './context.js';
 
 export interface ServeFromCacheDeps {
   readonly policyRuntime?: PolicyRuntime;
+  /** The redaction engine: answers carrying PII are not stored. Without it nothing is stored. */
+  readonly piiScanner?: Pick<PiiScanner, 'engine'>;
 }
 
 /** ctx.annotations.cache */
@@ -59,7 +64,10 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
     ctx.annotations.cache = { hit: false, key: key.slice(0, 16), ttlS } satisfies CacheAnnotation;
     ctx.responseHeaders['x-kagami-cache'] = 'miss';
     const outcome = await next();
-    if (outcome.kind === 'json' && outcome.status === 200 && ctx.target !== undefined) runtime.cache.put(key, outcome.body, ctx.target, ttlS);
+    if (outcome.kind === 'json' && outcome.status === 200 && ctx.target !== undefined) {
+      if (await answerIsFreeOfPii(outcome.body, deps.piiScanner)) runtime.cache.put(key, outcome.body, ctx.target, ttlS);
+      else ctx.annotations.cache = { hit: false, key: key.slice(0, 16), ttlS, bypass: 'PII in the answer' } satisfies CacheAnnotation;
+    }
     return outcome;
   };
 }
@@ -67,4 +75,28 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
 function carriesUnredactedPii(ctx: RequestContext): boolean {
   const findings = (ctx.annotations.redaction as Pick<RedactionAnnotation, 'findings'> | undefined)?.findings ?? [];
   return findings.some((finding) => finding.action === 'allow');
+}
+
+/** The texts of a chat/completions answer (message content, tool-call arguments, legacy text). */
+function answerTexts(body: unknown): string[] {
+  const texts: string[] = [];
+  const choices = (body as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices)) return texts;
+  for (const choice of choices as { text?: unknown; message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[]) {
+    if (typeof choice.text === 'string') texts.push(choice.text);
+    const message = choice.message;
+    if (typeof message?.content === 'string') texts.push(message.content);
+    for (const call of message?.tool_calls ?? []) if (typeof call.function?.arguments === 'string') texts.push(call.function.arguments);
+  }
+  return texts;
+}
+
+async function answerIsFreeOfPii(body: unknown, scanner: Pick<PiiScanner, 'engine'> | undefined): Promise<boolean> {
+  if (scanner === undefined) return false;
+  if (!scanner.engine.settings.enabled) return true;
+  for (const text of answerTexts(body)) {
+    const spans = scanner.engine.needsAsync(text) ? await scanner.engine.detect(text) : scanner.engine.detectSync(text);
+    if (spans.length > 0) return false;
+  }
+  return true;
 }

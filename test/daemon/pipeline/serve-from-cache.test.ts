@@ -118,6 +118,28 @@ describe('serveFromCache in the running daemon', () => {
     expect((await ask('alice', 'No personal data here.')).cache).toBe('miss');
   });
 
+  it('never stores an answer in which the model wrote personal data itself', async () => {
+    gw.cloud.setOptions({ echo: false, reply: 'Write to bob.jones@example.org for refunds.' });
+    expect(await ask('alice', 'Who handles refunds?')).toMatchObject({ cache: 'miss', text: 'Write to [EMAIL] for refunds.' });
+    expect((await ask('alice', 'Who handles refunds?')).cache).toBe('miss');
+    expect(gw.cloud.stats.requests).toBe(2);
+    expect((gw.auditRows()[0]?.decision as unknown as PolicyAnnotation).outcome?.cache).toMatchObject({ bypass: 'PII in the answer' });
+
+    gw.cloud.setOptions({ reply: 'Refunds take five days.' });
+    await ask('alice', 'How long do refunds take?');
+    expect((await ask('alice', 'How long do refunds take?')).cache).toBe('hit');
+
+    await gw.daemon.close(); // flushes the batched cache writes
+    const db = new Database(join(gw.dataDir, 'kagami.db'), { readonly: true });
+    try {
+      const bodies = (db.prepare('SELECT body FROM policy_cache').all() as { body: string }[]).map((row) => row.body);
+      expect(bodies).toHaveLength(1);
+      expect(bodies.join('\n')).not.toContain('bob.jones');
+    } finally {
+      db.close();
+    }
+  });
+
   it('keeps entries in SQLite across a daemon restart', async () => {
     await ask('alice', 'What is the return policy?');
     await gw.restart();
