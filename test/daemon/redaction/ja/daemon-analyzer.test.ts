@@ -1,7 +1,8 @@
 // The real daemon (`node dist/daemon/main.js start`, embedded defaults: the local simulator
 // upstream) driven by the official openai SDK: ASCII-only prompts never start the Japanese
-// analyzer's worker thread (the process's OS thread count, read from /proc, does not move),
-// and the first Japanese prompt starts it, once. Needs the build (npm test builds first) and Linux.
+// analyzer (the process's resident memory, read from /proc, does not take the dictionary's
+// ~130 MB, nor its worker thread), and the first Japanese prompt starts it, once. Needs the
+// build (npm test builds first) and Linux.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,8 +16,11 @@ const entry = join(root, 'dist/daemon/main.js');
 const missing = !existsSync(entry) ? 'dist/ is not built (npm run build)' : process.platform !== 'linux' ? 'needs /proc (Linux)' : null;
 if (missing !== null && process.env.CI) throw new Error(`daemon analyzer test cannot run in CI: ${missing}`);
 
-function threadCount(pid: number): number {
-  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+/** The process's OS threads and resident memory (MB), from /proc. */
+function processState(pid: number): { threads: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+  return { threads: field('Threads'), rssMb: field('VmRSS') / 1024 };
 }
 
 describe.skipIf(missing !== null)(`kagami start and the Japanese analyzer${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -54,18 +58,23 @@ describe.skipIf(missing !== null)(`kagami start and the Japanese analyzer${missi
 
   it('answers ASCII prompts without ever starting the worker, then starts it for the first Japanese prompt', async () => {
     await ask('Warm up: the printer on floor 3 is jammed.');
-    const idle = threadCount(daemon.pid!);
+    const idle = processState(daemon.pid!);
     for (let i = 0; i < 10; i++) {
       const reply = await ask(`Ticket ${i}: call John Smith at +1 415 555 0100 about invoice 42.`);
       expect(reply.choices[0]?.message.content).toBeTypeOf('string');
     }
-    expect(threadCount(daemon.pid!)).toBe(idle);
+    // No dictionary (~130 MB) and no worker thread. (A thread pool a background task starts
+    // would add threads, so memory is the primary signal and threads only the secondary one.)
+    const ascii = processState(daemon.pid!);
+    expect(ascii.rssMb - idle.rssMb).toBeLessThan(50);
 
     await ask('担当の山田太郎さんに東京都渋谷区恵比寿１丁目１８－１へ書類を送ってもらってください。');
-    const withAnalyzer = threadCount(daemon.pid!);
-    expect(withAnalyzer).toBeGreaterThan(idle);
-    // Loaded once: more Japanese prompts reuse the same worker.
+    const withAnalyzer = processState(daemon.pid!);
+    expect(withAnalyzer.rssMb - ascii.rssMb).toBeGreaterThan(80);
+    expect(withAnalyzer.threads).toBeGreaterThan(ascii.threads);
+    // Loaded once: more Japanese prompts reuse the same worker and dictionary.
     await Promise.all([ask('佐藤花子様へのお礼状を書いて。'), ask('鈴木一郎氏の経歴をまとめて。')]);
-    expect(threadCount(daemon.pid!)).toBe(withAnalyzer);
+    const after = processState(daemon.pid!);
+    expect(after.rssMb - withAnalyzer.rssMb).toBeLessThan(50);
   });
 });
