@@ -44,6 +44,8 @@ export interface PolicyRuntimeOptions {
   readonly breaker?: Omit<BreakerOptions, 'now'>;
   readonly retryBudget?: Omit<RetryBudgetOptions, 'now'>;
   readonly backoff?: BackoffOptions;
+  /** How often changed rate-limit buckets are written (so a crash loses at most this much); 0: only at close. Default 10 s. */
+  readonly bucketCheckpointMs?: number;
   /** false: health checks run only when checkAll() is called (tests). */
   readonly healthTimers?: boolean;
   /** Where errors of background writes go (default: stderr; spend is kept for the next flush). */
@@ -60,6 +62,18 @@ export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntim
   const spendStore: SpendStore | null = options.db ? createSpendStore(options.db) : null;
   const limiter = new RateLimiter(now);
   if (spendStore !== null) limiter.restore(spendStore.loadBuckets());
+  const checkpointMs = options.bucketCheckpointMs ?? 10_000;
+  const checkpoint =
+    spendStore === null || checkpointMs <= 0
+      ? null
+      : setInterval(() => {
+          try {
+            const rows = limiter.takeChanges();
+            if (rows.length > 0) spendStore.upsertBuckets(rows);
+          } catch (error) {
+            onError(error);
+          }
+        }, checkpointMs).unref();
   const budgets = new BudgetLedger({
     store: spendStore,
     now,
@@ -105,6 +119,7 @@ export function createPolicyRuntime(options: PolicyRuntimeOptions): PolicyRuntim
     budgets,
     cache,
     close() {
+      if (checkpoint !== null) clearInterval(checkpoint);
       health.close();
       budgets.flush();
       cache.flush();

@@ -2,8 +2,9 @@
 // tenant, tenant/user, requested model or virtual key), refilled continuously. Requests take
 // one request token and reserve their estimated prompt tokens when admitted; the real usage
 // settles the difference afterwards (a bucket may go into debt, which delays the next request
-// rather than losing the count). Everything is in memory on the request path; the state is
-// snapshotted to SQLite at shutdown and restored at start, so a restart is no way around it.
+// rather than losing the count). Everything is in memory on the request path; changed buckets
+// are checkpointed to SQLite periodically (policy-runtime.ts) and all of them at shutdown, and
+// restored at start, so a restart (even after a crash) is no way around a limit.
 import type { CompiledLimit, CompiledPolicy } from './compile-policy.js';
 
 export interface LimitSubject {
@@ -47,6 +48,8 @@ export interface BucketRow {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /** Buckets changed since the last takeChanges() (periodic checkpoints write only these). */
+  private changed = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -102,6 +105,7 @@ export class RateLimiter {
       else tokens = tighter(tokens, reading);
       if (!allowed) return;
       (this.buckets.get(check.key) as Bucket).tokens = after;
+      this.changed.add(check.key);
       if (check.kind === 'tokens') reservations.push({ key: check.key, tokens: check.need });
     });
     if (!allowed) return { allowed: false, retryAfterMs, requests, tokens, refusedBy, reservations: [] };
@@ -113,8 +117,21 @@ export class RateLimiter {
   settle(reservations: Admission['reservations'], actualTokens: number): void {
     for (const r of reservations) {
       const bucket = this.buckets.get(r.key);
-      if (bucket !== undefined) bucket.tokens -= actualTokens - r.tokens;
+      if (bucket === undefined) continue;
+      bucket.tokens -= actualTokens - r.tokens;
+      this.changed.add(r.key);
     }
+  }
+
+  /** The buckets changed since the last call, as rows to upsert. */
+  takeChanges(): BucketRow[] {
+    const rows: BucketRow[] = [];
+    for (const key of this.changed) {
+      const bucket = this.buckets.get(key);
+      if (bucket !== undefined) rows.push({ key, tokens: bucket.tokens, updated_at: bucket.updatedAt });
+    }
+    this.changed = new Set();
+    return rows;
   }
 
   snapshot(): BucketRow[] {

@@ -17,7 +17,10 @@ export interface SpendStore {
   /** Adds deltas in one transaction. */
   addAll(deltas: readonly SpendRow[], now: number): void;
   loadBuckets(): BucketRow[];
+  /** Replaces every stored bucket (at shutdown). */
   saveBuckets(rows: readonly BucketRow[]): void;
+  /** Writes changed buckets in one transaction (periodic checkpoints). */
+  upsertBuckets(rows: readonly BucketRow[]): void;
 }
 
 export function createSpendStore(db: Database): SpendStore {
@@ -30,6 +33,10 @@ export function createSpendStore(db: Database): SpendStore {
     for (const d of deltas) add.run(d.scope, d.subject, d.period, d.spend_usd, d.requests, now);
   });
   const insertBucket = db.prepare<[string, number, number]>('INSERT INTO policy_rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)');
+  const upsertBucket = db.prepare<[string, number, number]>('INSERT OR REPLACE INTO policy_rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?)');
+  const upsertBuckets = db.transaction((rows: readonly BucketRow[]) => {
+    for (const r of rows) upsertBucket.run(r.key, r.tokens, r.updated_at);
+  });
   const saveBuckets = db.transaction((rows: readonly BucketRow[]) => {
     db.prepare('DELETE FROM policy_rate_buckets').run();
     for (const r of rows) insertBucket.run(r.key, r.tokens, r.updated_at);
@@ -44,5 +51,6 @@ export function createSpendStore(db: Database): SpendStore {
     addAll: (deltas, now) => addAll(deltas, now),
     loadBuckets: () => db.prepare<[], BucketRow>('SELECT key, tokens, updated_at FROM policy_rate_buckets').all(),
     saveBuckets: (rows) => saveBuckets(rows),
+    upsertBuckets: (rows) => upsertBuckets(rows),
   };
 }

@@ -2,9 +2,15 @@
 // the bucket in debt (delaying the next one instead of losing the count), a clock stepping back
 // refills nothing, and a snapshot restored into a new limiter (a restarted daemon) goes on
 // where the old one stopped.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parsePolicy } from '../../../daemon/policy/load-policy.js';
+import { createPolicyRuntime } from '../../../daemon/policy/policy-runtime.js';
 import { RateLimiter, formatResetDuration } from '../../../daemon/policy/rate-limiter.js';
+import { createSpendStore } from '../../../daemon/policy/spend-store.js';
+import { openDatabase } from '../../../daemon/store/db.js';
 
 const policy = parsePolicy(
   `version: 1
@@ -65,5 +71,33 @@ describe('RateLimiter', () => {
     expect(formatResetDuration(1000)).toBe('1s');
     expect(formatResetDuration(360_000)).toBe('6m0s');
     expect(formatResetDuration(61_500)).toBe('1m2s');
+  });
+
+  describe('in the policy runtime', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('checkpoints changed buckets every 10 s, so a daemon that crashes keeps them', () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      const dir = mkdtempSync(join(tmpdir(), 'kagami-buckets-'));
+      const db = openDatabase(dir);
+      try {
+        const now = 1_000_000;
+        const runtime = createPolicyRuntime({ config: { providers: [], models: [] }, db, policy, now: () => now, healthTimers: false });
+        runtime.limiter.admit(policy, acme, () => 10);
+        runtime.limiter.admit(policy, acme, () => 10);
+        expect(createSpendStore(db).loadBuckets()).toEqual([]);
+        vi.advanceTimersByTime(10_000);
+        // No close(): as after a crash, only the checkpoint is on disk.
+        const restarted = new RateLimiter(() => now);
+        restarted.restore(createSpendStore(db).loadBuckets());
+        expect(restarted.admit(policy, acme, () => 10).allowed).toBe(false);
+        runtime.close();
+      } finally {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
