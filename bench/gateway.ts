@@ -3,14 +3,15 @@
 // 200 and 1000 requests/s and at saturation. Prints p50/p99 of both paths, the difference
 // (the gateway's added latency), throughput, and the daemon's peak RSS.
 //
-// Three processes, as in real use: the simulator (`kagami mock-upstream`), the daemon
-// (`kagami start`, built in dist/), and this load generator (undici). Redaction is off in the
+// Separate processes, as in real use: the simulator (`kagami mock-upstream`), the daemon
+// (`kagami start`, built in dist/), this load generator (undici), and a minimal reference
+// proxy (bench/bare-proxy.ts) that shows what any Node proxy costs on the same machine. Redaction is off in the
 // main runs (the figure is the core request path); one extra row shows it on.
 // Knobs: BENCH_SECONDS (per phase, default 5), BENCH_CONCURRENCY (saturation, default 64),
 // BENCH_CPU_PROF=<dir> (the daemon runs under `node --cpu-prof`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -182,68 +183,100 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+function startBareProxy(simulatorOrigin: string): { child: ChildProcess; ready: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-proxy.ts'), simulatorOrigin], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { child, ready: waitForLine(child, /listening on (http:\/\/\S+)/).then((match) => match[1] as string) };
+}
+
+interface Path {
+  readonly target: Target;
+  /** The process whose CPU this path's own work costs. */
+  readonly pid: number;
+}
+
+function printRow(mode: string, load: string, name: string, phase: Phase & { cpuUsPerRequest: number }, base: ReturnType<typeof summary> | null, direct: ReturnType<typeof summary>): void {
+  const s = summary(phase);
+  const added = base === null ? '       -        -' : `${ms(s.p50 - base.p50)} ${ms(s.p99 - base.p99)}`;
+  const share = load === 'saturation' && base !== null ? `  ${((s.rps / direct.rps) * 100).toFixed(0).padStart(3)}% of direct` : '';
+  console.log(
+    `${mode.padEnd(7)} ${load.padEnd(11)} ${name.padEnd(8)} ${ms(s.p50)} ${ms(s.p99)}  ${added}  ${s.rps.toFixed(0).padStart(7)} ${String(s.errors).padStart(6)} ${phase.cpuUsPerRequest.toFixed(0).padStart(8)}${share}`,
+  );
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kagami-bench-'));
   const simulator = spawn(process.execPath, [KAGAMI, 'mock-upstream', '--port', '0', '--reply', 'Revenue grew eight percent; costs were flat; two hires are planned.'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const children: ChildProcess[] = [simulator];
+  const pools: Pool[] = [];
+  const pool = (origin: string): Pool => {
+    const created = new Pool(origin, { connections: 256 });
+    pools.push(created);
+    return created;
+  };
   try {
     const [, simulatorUrl] = await waitForLine(simulator, /listening on (http:\/\/\S+)/);
     const simulatorOrigin = new URL(simulatorUrl as string).origin;
+    const bare = startBareProxy(simulatorOrigin);
+    children.push(bare.child);
     const daemon = await startDaemon(dir, simulatorUrl as string, false);
     children.push(daemon.child);
+    const bareOrigin = await bare.ready;
 
     const json = { 'content-type': 'application/json' };
-    const direct: Target = { name: 'direct', pool: new Pool(simulatorOrigin, { connections: 256 }), path: '/v1/chat/completions', headers: json };
-    const gateway: Target = {
-      name: 'gateway',
-      pool: new Pool(daemon.origin, { connections: 256 }),
-      path: '/v1/chat/completions',
-      headers: { ...json, authorization: `Bearer ${daemon.key}` },
+    const chat = '/v1/chat/completions';
+    const direct: Path = { target: { name: 'direct', pool: pool(simulatorOrigin), path: chat, headers: json }, pid: simulator.pid as number };
+    const proxy: Path = { target: { name: 'bare', pool: pool(bareOrigin), path: chat, headers: json }, pid: bare.child.pid as number };
+    const gateway: Path = {
+      target: { name: 'gateway', pool: pool(daemon.origin), path: chat, headers: { ...json, authorization: `Bearer ${daemon.key}` } },
+      pid: daemon.child.pid as number,
     };
 
-    console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off`);
-    console.log('CPU µs/req: CPU time the simulator (direct) and the daemon (gateway) spent per request: steadier than latency on a busy machine');
-    console.log('mode        load          direct p50/p99 ms    gateway p50/p99 ms    added p50/p99 ms     direct rps  gateway rps  errors  sim CPU µs/req  daemon CPU µs/req');
+    console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`);
+    console.log('paths: direct = load generator -> simulator; bare = a minimal fastify+undici proxy (bench/bare-proxy.ts, the floor for any Node proxy);');
+    console.log('       gateway = kagami start (auth, policy, limits, routing, audit commit before the answer, events, metrics)');
+    console.log('added = p50/p99 minus direct; CPU = CPU µs per request of the process serving that path (simulator / bare proxy / daemon)');
+    console.log('mode    load        path          p50      p99     added p50/p99       rps errors CPU µs/r');
     for (const stream of [false, true]) {
       const body = chatBody(stream);
       const mode = stream ? 'stream' : 'json';
-      // Warm both paths (JIT, connection pools) before measuring.
-      await saturate(direct, body, 16, 1);
-      await saturate(gateway, body, 16, 1);
+      // Warm every path (JIT, connection pools) before measuring.
+      for (const path of [direct, proxy, gateway]) await saturate(path.target, body, 16, 1);
       for (const load of [200, 1000, 'saturation'] as const) {
-        const measure = (target: Target): Promise<Phase> =>
-          load === 'saturation' ? saturate(target, body, CONCURRENCY, SECONDS) : fixedRate(target, body, load, SECONDS);
-        const directPhase = await withCpu(simulator.pid as number, () => measure(direct));
-        const gatewayPhase = await withCpu(daemon.child.pid as number, () => measure(gateway));
-        const d = summary(directPhase);
-        const g = summary(gatewayPhase);
+        const measure = (path: Path) =>
+          withCpu(path.pid, () => (load === 'saturation' ? saturate(path.target, body, CONCURRENCY, SECONDS) : fixedRate(path.target, body, load, SECONDS)));
         const label = load === 'saturation' ? 'saturation' : `${load} rps`;
-        console.log(
-          `${mode.padEnd(11)} ${label.padEnd(12)} ${ms(d.p50)} ${ms(d.p99)}     ${ms(g.p50)} ${ms(g.p99)}     ${ms(g.p50 - d.p50)} ${ms(g.p99 - d.p99)}    ${d.rps.toFixed(0).padStart(9)}  ${g.rps.toFixed(0).padStart(11)}  ${d.errors + g.errors}` +
-            `  ${directPhase.cpuUsPerRequest.toFixed(0).padStart(9)} ${gatewayPhase.cpuUsPerRequest.toFixed(0).padStart(9)}` +
-            (load === 'saturation' ? `   (gateway/direct ${((g.rps / d.rps) * 100).toFixed(0)}%)` : ''),
-        );
+        const d = await measure(direct);
+        const directSummary = summary(d);
+        printRow(mode, label, 'direct', d, null, directSummary);
+        printRow(mode, label, 'bare', await measure(proxy), directSummary, directSummary);
+        printRow(mode, label, 'gateway', await measure(gateway), directSummary, directSummary);
       }
     }
-    console.log(`daemon peak RSS: ${peakRssMb(daemon.child.pid as number).toFixed(0)} MB`);
-    await gateway.pool.close();
+    console.log(`daemon peak RSS: ${peakRssMb(gateway.pid).toFixed(0)} MB`);
     await stop(daemon.child);
 
     // The same non-streaming load with redaction on (the default config), for comparison.
     const redacting = await startDaemon(dir, simulatorUrl as string, true);
     children.push(redacting.child);
-    const withRedaction: Target = { name: 'gateway+redaction', pool: new Pool(redacting.origin, { connections: 256 }), path: '/v1/chat/completions', headers: { ...json, authorization: `Bearer ${redacting.key}` } };
+    const withRedaction: Path = {
+      target: { name: 'gateway', pool: pool(redacting.origin), path: chat, headers: { ...json, authorization: `Bearer ${redacting.key}` } },
+      pid: redacting.child.pid as number,
+    };
     const body = chatBody(false);
-    await saturate(withRedaction, body, 16, 1);
-    const d = summary(await fixedRate(direct, body, 1000, SECONDS));
-    const r = summary(await fixedRate(withRedaction, body, 1000, SECONDS));
-    console.log(`json        1000 rps, redaction on: gateway p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; added p50 ${(r.p50 - d.p50).toFixed(2)} ms, p99 ${(r.p99 - d.p99).toFixed(2)} ms; errors ${r.errors}`);
-    console.log(`daemon (redaction on) peak RSS: ${peakRssMb(redacting.child.pid as number).toFixed(0)} MB`);
-    await withRedaction.pool.close();
-    await direct.pool.close();
+    await saturate(withRedaction.target, body, 16, 1);
+    const d = await withCpu(direct.pid, () => fixedRate(direct.target, body, 1000, SECONDS));
+    const r = await withCpu(withRedaction.pid, () => fixedRate(withRedaction.target, body, 1000, SECONDS));
+    console.log('with redaction on (English detectors, the default):');
+    printRow('json', '1000 rps', 'direct', d, null, summary(d));
+    printRow('json', '1000 rps', 'gateway', r, summary(d), summary(d));
+    console.log(`daemon (redaction on) peak RSS: ${peakRssMb(withRedaction.pid).toFixed(0)} MB`);
   } finally {
+    for (const created of pools) await created.close();
     for (const child of children.reverse()) await stop(child);
     rmSync(dir, { recursive: true, force: true });
   }

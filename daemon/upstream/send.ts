@@ -130,13 +130,25 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
   return { kind: 'stream', status: statusCode, events: resumeStream(first, stream) };
 }
 
-async function* resumeStream(first: IteratorResult<JsonObject>, rest: AsyncGenerator<JsonObject>): AsyncGenerator<JsonObject> {
-  try {
-    if (first.done === true) return;
-    yield first.value;
-    yield* rest;
-  } finally {
-    // Ended early (also while paused on the first chunk): end the upstream stream too.
-    await rest.return(undefined);
-  }
+/**
+ * The stream with its already pulled first chunk put back in front. A plain iterator, not one
+ * more async generator: each generator layer costs promise hops per chunk on the hot path.
+ */
+function resumeStream(first: IteratorResult<JsonObject>, rest: AsyncGenerator<JsonObject>): AsyncIterable<JsonObject> {
+  let held: IteratorResult<JsonObject> | null = first;
+  const iterator: AsyncIterator<JsonObject> = {
+    next() {
+      if (held === null) return rest.next();
+      const result = held;
+      held = null;
+      return Promise.resolve(result);
+    },
+    // Ended early (also while the first chunk is still held): end the upstream stream too.
+    async return() {
+      held = null;
+      await rest.return(undefined);
+      return { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
