@@ -29,6 +29,20 @@ export function describeKey(provider: string, key: string): ProviderKeyInfo {
   };
 }
 
+/**
+ * A Secret Service listing finds the items, then reads each: an item deleted in between (by the
+ * daemon's admin API, the CLI) fails the whole listing. That is no outage: list again.
+ */
+async function findCredentialsSettled(service: string): Promise<Awaited<ReturnType<typeof findCredentialsAsync>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await findCredentialsAsync(service);
+    } catch (error) {
+      if (attempt >= 5 || !/does not exist|no such (object|item)/i.test(String((error as Error).message))) throw error;
+    }
+  }
+}
+
 export interface ProviderKeyStore {
   list(): Promise<ProviderKeyInfo[]>;
   set(provider: string, key: string): Promise<ProviderKeyInfo>;
@@ -38,7 +52,7 @@ export interface ProviderKeyStore {
 export function createProviderKeyStore(service: string = KEYCHAIN_SERVICE): ProviderKeyStore {
   return {
     async list() {
-      const credentials = await findCredentialsAsync(service);
+      const credentials = await findCredentialsSettled(service);
       return credentials
         .filter((c) => c.account.startsWith(ACCOUNT_PREFIX))
         .map((c) => describeKey(c.account.slice(ACCOUNT_PREFIX.length), c.password))

@@ -53,6 +53,22 @@ const osKeychain: Keychain = {
   list: listKeychainAccounts,
 };
 
+/**
+ * A Secret Service listing finds the items, then reads each: an item deleted in between (by
+ * the desktop app, the CLI, another test) fails the whole listing. That is no outage: list again.
+ */
+function listSettled(list: () => KeychainAccount[]): () => KeychainAccount[] {
+  return () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return list();
+      } catch (error) {
+        if (attempt >= 5 || !(error instanceof KeychainUnavailableError) || !/does not exist|no such (object|item)/i.test(error.message)) throw error;
+      }
+    }
+  };
+}
+
 /** The keychain as an admin route uses it: an unreachable Secret Service is a clear 503. */
 function guardKeychain(keychain: Keychain): Keychain {
   const guard =
@@ -65,7 +81,7 @@ function guardKeychain(keychain: Keychain): Keychain {
         throw error;
       }
     };
-  return { read: guard(keychain.read), write: guard(keychain.write), delete: guard(keychain.delete), list: guard(keychain.list) };
+  return { read: guard(keychain.read), write: guard(keychain.write), delete: guard(keychain.delete), list: guard(listSettled(keychain.list)) };
 }
 
 /** The keychain's answer, or undefined when it cannot be reached (a test call can go on without it). */
@@ -98,7 +114,7 @@ function currentKey(provider: ResolvedProvider, keychain: Keychain): { key: stri
     if (stored === undefined) return { key: loaded, source: `keychain:${ref.keychain}`, hint: 'The keychain is not reachable now: tested with the key the daemon loaded at start.' };
     return { key: stored ?? loaded, source: `keychain:${ref.keychain}`, hint: null };
   }
-  const stored = withoutKeychain(() => keychain.list().some((a) => a.account === account)) ?? false;
+  const stored = (withoutKeychain(() => keychain.read(account)) ?? null) !== null;
   const hint = stored ? `A key is stored under keychain:${account}, but the config does not use it: set api_key: { keychain: "${account}" } on provider "${provider.id}".` : null;
   if (ref && 'env' in ref) return { key: loaded, source: `env:${ref.env}`, hint };
   return { key: null, source: null, hint };
