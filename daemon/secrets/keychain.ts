@@ -62,9 +62,25 @@ export function deleteKeychainSecret(account: string): boolean {
   return withKeychain(`delete ${account}`, () => entry(account).deleteCredential());
 }
 
+/** An item deleted by another process between the search and the read of the enumeration. */
+const VANISHED_ITEM = /Object does not exist at path|No such interface .* on object at path/;
+const LIST_ATTEMPTS = 20;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Every account under the "kagami" service, with a fingerprint and last 4 characters. */
 export function listKeychainAccounts(): KeychainAccount[] {
-  const credentials = withKeychain('list', () => findCredentials(KEYCHAIN_SERVICE));
+  const credentials = withKeychain('list', () => {
+    // Listing searches, then reads each item: another process (the desktop app, a CLI) deleting
+    // an entry in between makes the read fail. That is no outage; search again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return findCredentials(KEYCHAIN_SERVICE);
+      } catch (error) {
+        if (attempt >= LIST_ATTEMPTS || !VANISHED_ITEM.test((error as Error).message)) throw error;
+        Atomics.wait(PAUSE, 0, 0, attempt * 2); // a short pause lets the other writer finish
+      }
+    }
+  });
   return credentials
     .map(({ account, password }) => ({
       account,

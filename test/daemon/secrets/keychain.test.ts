@@ -1,6 +1,8 @@
 // Runs against the real OS keychain (gnome-keyring's Secret Service under dbus-run-session in
 // CI). Without a reachable Secret Service it skips with the reason, except in CI where it fails.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import { parseConfig } from '../../../daemon/config/load-config.js';
@@ -47,6 +49,34 @@ describe('OS keychain secrets', () => {
     expect(JSON.stringify(listKeychainAccounts())).not.toContain('sk-live-replaced9876');
     expect(deleteKeychainSecret(account)).toBe(true);
     expect(readKeychainSecret(account)).toBeNull();
+  });
+
+  it('lists while another process keeps creating and deleting entries', async (ctx) => {
+    requireKeychain(ctx);
+    writeKeychainSecret(account, 'sk-live-stays-put-0001');
+    // A second process churns entries of its own, as the desktop app or a CLI would.
+    const churn = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { Entry } from '@napi-rs/keyring';
+         const opts = { linux: { store: 'secret-service' } };
+         process.stdout.write('ready\\n');
+         for (let i = 0; ; i++) { const e = new Entry('kagami', 'test:churn-' + (i % 5), opts); e.setPassword('v' + i); e.deleteCredential(); }`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await once(churn.stdout!, 'data');
+      for (let i = 0; i < 50; i++) {
+        expect(listKeychainAccounts().find((entry) => entry.account === account)?.last4).toBe('0001');
+      }
+    } finally {
+      churn.kill();
+      await once(churn, 'exit');
+      for (let i = 0; i < 5; i++) deleteKeychainSecret(`test:churn-${i}`);
+    }
   });
 
   it('resolves a config { keychain: ACCOUNT } ref into provider.secrets', (ctx) => {
