@@ -38,6 +38,23 @@ function labelledBefore(tokens: readonly JapaneseToken[], index: number): boolea
   return false;
 }
 
+// Roles written before a name (監督のカルメン・ロペス, 女優・山東昭子, FWロッキー): context for a
+// katakana word the dictionary does not know.
+const ROLES_BEFORE = new Set([
+  '選手', '監督', '俳優', '女優', '歌手', '作家', '小説家', '漫画家', '画家', '大統領', '首相', '教授', '博士', '記者',
+  '投手', '捕手', 'FW', 'MF', 'DF', 'GK', '司会', 'アナウンサー', '弁護士', '医師', '社長', '会長', 'CEO', '国王',
+  '皇帝', '将軍', '外相', '議員', 'ピアニスト', 'ギタリスト', 'ボーカル', '指揮者', '作曲家', '脚本家', '演出家',
+  'プロデューサー', 'デザイナー', 'タレント', '棋士', '騎手', '力士', 'コーチ', '妻', '夫', '息子', '娘', '父', '母',
+  '兄', '弟', '姉', '妹', '長男', '次男', '長女', '次女', '王子', '王女', '皇太子', '司令官', '主将', '担当者',
+]);
+
+function roleBefore(tokens: readonly JapaneseToken[], index: number): boolean {
+  const previous = tokens[index - 1];
+  if (previous === undefined) return false;
+  if (ROLES_BEFORE.has(previous.surface_form)) return true;
+  return (previous.surface_form === 'の' || previous.surface_form === '・') && ROLES_BEFORE.has(tokens[index - 2]?.surface_form ?? '');
+}
+
 // Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
 const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
 // Single kanji that end a place, organisation or family name rather than a given name.
@@ -171,7 +188,10 @@ export function findPersonNames(
     const honorificNext = isUnknownProperNoun(first) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
     // A joiner inside the word (アンドロイド・ ends one: no compound).
     const katakanaCompound = isKatakanaWord(first) && /[^・＝=][・＝=][^・＝=]/.test(first.surface_form);
-    if (!startsName && !honorificNext && !katakanaCompound) {
+    // (kuromoji marks known words UNKNOWN inside a katakana run, so the word is looked up alone)
+    const rolePrefixed =
+      isKatakanaWord(first) && roleBefore(tokens, i) && !isTitle(first) && !ROLES_BEFORE.has(first.surface_form) && lookUpWord(first.surface_form) !== 'word';
+    if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed) {
       i++;
       continue;
     }
@@ -247,6 +267,7 @@ export function findPersonNames(
     else if (hasFamily && hasGiven) score = givenGuessed ? 0.6 : 0.85;
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
+    if (rolePrefixed && !joinedWord) score = Math.max(score, 0.75);
     if (honorific) score += 0.35;
     else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;
     spans.push({ type: 'JP_NAME', start, end, score: Math.min(score, 0.99), detector: 'jp-person-name' });

@@ -92,6 +92,13 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(score('加藤と申します。')).toBeGreaterThanOrEqual(0.85); // a self-introduction
   });
 
+  it('reads an unknown katakana word after a role as a name (FWボゴラッド, 監督のサラディン), not a known word', () => {
+    expect(found('FWボゴラッドが先制した。')).toEqual([['JP_NAME', 'ボゴラッド']]);
+    expect(found('監督のサラディンは会見した。')).toEqual([['JP_NAME', 'サラディン']]);
+    expect(found('GKコーチに就任した。')).toEqual([]);
+    expect(found('サラディンは会見した。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
