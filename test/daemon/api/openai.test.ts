@@ -15,7 +15,7 @@ async function start(timeouts: Record<string, number> = {}): Promise<void> {
     config: {
       providers: [{ id: 'sim', type: 'openai', base_url: upstream.url, timeouts }],
       models: [
-        { name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true, completions: true, tools: true }, price: { input_per_1m: 1, output_per_1m: 2 } },
+        { name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true, completions: true, tools: true, json_mode: true }, price: { input_per_1m: 1, output_per_1m: 2 } },
         { name: 'embed-model', provider: 'sim', model: 'upstream-embed', capabilities: { chat: false, embeddings: true } },
       ],
     },
@@ -47,6 +47,34 @@ describe('POST /v1/chat/completions', () => {
     // The upstream got the client's fields untouched, with the upstream model substituted.
     const sent = upstream.stats.recent.at(-1)?.body as Record<string, unknown>;
     expect(sent).toEqual({ model: 'upstream-chat', messages, seed: 7, n: 1 });
+  });
+
+  it('passes every request field through untouched, unknown future ones too; only model is substituted', async () => {
+    await start();
+    const fields = {
+      messages,
+      tools: [{ type: 'function' as const, function: { name: 'lookup', description: 'd', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+      tool_choice: 'none' as const,
+      parallel_tool_calls: false,
+      response_format: { type: 'json_schema' as const, json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+      n: 2,
+      logprobs: true,
+      top_logprobs: 3,
+      seed: 42,
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: ['\n\n'],
+      max_completion_tokens: 64,
+      presence_penalty: 0.1,
+      frequency_penalty: 0.2,
+      logit_bias: { '50256': -100 },
+      user: 'ana@example.invalid',
+      metadata: { ticket: 'T-1' },
+      service_tier: 'default' as const,
+    };
+    await client.chat.completions.create({ model: 'chat-model', ...fields, future_field: { nested: [1, 'two', null] } } as never);
+    const sent = upstream.stats.recent.at(-1)?.body as Record<string, unknown>;
+    expect(sent).toEqual({ model: 'upstream-chat', ...fields, future_field: { nested: [1, 'two', null] } });
   });
 
   it('streams with OpenAI framing and include_usage, and audits tokens and hashes before [DONE]', async () => {
@@ -81,12 +109,27 @@ describe('POST /v1/chat/completions', () => {
     expect(streamed?.request_sha256).toBe(json?.request_sha256);
   });
 
-  it('passes tool calls through', async () => {
+  it('passes a tool round trip through: the call, then the tool result, then the answer (JSON and stream)', async () => {
     await start();
     const tools = [{ type: 'function' as const, function: { name: 'get_capital', parameters: { type: 'object', properties: { country: { type: 'string' } } } } }];
     const answer = await client.chat.completions.create({ model: 'chat-model', messages, tools, tool_choice: 'auto' });
-    expect(answer.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_capital' } });
+    const call = answer.choices[0]?.message.tool_calls?.[0];
+    expect(answer.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(call).toMatchObject({ type: 'function', function: { name: 'get_capital' } });
     expect((upstream.stats.recent.at(-1)?.body as Record<string, unknown>).tools).toEqual(tools);
+
+    const followUp = [
+      ...messages,
+      answer.choices[0]!.message,
+      { role: 'tool' as const, tool_call_id: call!.id, content: '{"capital":"London"}' },
+    ];
+    const final = await client.chat.completions.create({ model: 'chat-model', messages: followUp, tools });
+    expect(final.choices[0]?.message.content).toBe('The capital of the UK is London.');
+    expect((upstream.stats.recent.at(-1)?.body as { messages: unknown[] }).messages).toEqual(JSON.parse(JSON.stringify(followUp)));
+
+    // The same call streamed: the SDK's stream helper reassembles the tool call from the chunks.
+    const streamed = await client.chat.completions.stream({ model: 'chat-model', messages, tools }).finalChatCompletion();
+    expect(streamed.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_capital', arguments: call!.function.arguments } });
   });
 });
 
