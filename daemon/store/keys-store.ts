@@ -86,7 +86,8 @@ export class KeyStore {
         'INSERT INTO keys_virtual (id, hash, prefix, tenant, user, role, models, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       active: db.prepare<[], KeyRow>('SELECT * FROM keys_virtual WHERE revoked_at IS NULL'),
-      all: db.prepare<[], KeyRow>('SELECT * FROM keys_virtual ORDER BY created_at, id'),
+      // Creation order: ids are random, so two keys made in the same millisecond are ordered by rowid.
+      all: db.prepare<[], KeyRow>('SELECT * FROM keys_virtual ORDER BY created_at, rowid'),
       revoke: db.prepare<[number, string]>('UPDATE keys_virtual SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
