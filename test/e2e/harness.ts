@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDaemon, type RunningDaemon } from '../../daemon/cli/start.js';
+import { forgetCheckpointKey } from '../daemon/audit/trail-db.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/e2e/', import.meta.url));
@@ -88,6 +89,7 @@ export async function startGateway(options: { configYaml?: (dir: string) => stri
     uiUrl: `${daemon.url}/ui/#token=${daemon.adminToken}`,
     close: async () => {
       await daemon.close();
+      forgetCheckpointKey(join(dataDir, 'data'));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

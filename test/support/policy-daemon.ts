@@ -15,6 +15,7 @@ import { startDaemon, type RunningDaemon } from '../../daemon/cli/start.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../daemon/mock-upstream/server.js';
 import { openDatabase } from '../../daemon/store/db.js';
 import { KeyStore } from '../../daemon/store/keys-store.js';
+import { forgetCheckpointKey } from '../daemon/audit/trail-db.js';
 
 /** 2026-11-23 10:00:00 UTC, a Monday. */
 export const START_TIME = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -166,6 +167,7 @@ export async function startPolicyDaemon(options: PolicyDaemonOptions): Promise<P
       await harness.daemon.close();
       await onprem.close();
       await cloud.close();
+      forgetCheckpointKey(dataDir);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -15,6 +15,7 @@ import type { SimulationReport } from '../../../daemon/simulator/simulate-policy
 import { readAuditTraffic } from '../../../daemon/simulator/traffic-source.js';
 import { openDatabase } from '../../../daemon/store/db.js';
 import { KeyStore } from '../../../daemon/store/keys-store.js';
+import { forgetCheckpointKey } from '../audit/trail-db.js';
 
 const BIG = { input_per_1m: 2.5, output_per_1m: 10 };
 const MINI = { input_per_1m: 0.15, output_per_1m: 0.6 };
@@ -38,6 +39,7 @@ afterEach(async () => {
   daemon = null;
   await cloud.close();
   await onprem.close();
+  forgetCheckpointKey(join(dir, 'data'));
   rmSync(dir, { recursive: true, force: true });
 });
 
