@@ -2,7 +2,7 @@
 // first; `npm test` does). Kept to a few end-to-end paths; units are tested beside their code.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -211,6 +211,12 @@ describe('kagami CLI', () => {
     const key = /First start: created a virtual key[\s\S]*?(sk-kagami-[0-9A-Za-z]+)/.exec(output())?.[1];
     expect(key).toBeDefined();
     expect(output()).toMatch(/Admin token:\s+kagami-admin-/);
+    // The admin token: generated at first start, owner-only file in an owner-only directory.
+    const dataDir = join(dir, 'data', 'kagami');
+    const tokenFile = join(dataDir, 'admin-token');
+    expect(output()).toContain(readFileSync(tokenFile, 'utf8').trim());
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
 
     const client = new OpenAI({ baseURL: baseUrl, apiKey: key!, maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: 'slow', stream: true, messages: [{ role: 'user', content: 'x' }] });
