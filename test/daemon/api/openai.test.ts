@@ -117,11 +117,12 @@ describe('POST /v1/chat/completions', () => {
     expect(answer.choices[0]?.finish_reason).toBe('tool_calls');
     expect(call).toMatchObject({ type: 'function', function: { name: 'get_capital' } });
     expect((upstream.stats.recent.at(-1)?.body as Record<string, unknown>).tools).toEqual(tools);
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
 
     const followUp = [
       ...messages,
       answer.choices[0]!.message,
-      { role: 'tool' as const, tool_call_id: call!.id, content: '{"capital":"London"}' },
+      { role: 'tool' as const, tool_call_id: call.id, content: '{"capital":"London"}' },
     ];
     const final = await client.chat.completions.create({ model: 'chat-model', messages: followUp, tools });
     expect(final.choices[0]?.message.content).toBe('The capital of the UK is London.');
@@ -129,7 +130,7 @@ describe('POST /v1/chat/completions', () => {
 
     // The same call streamed: the SDK's stream helper reassembles the tool call from the chunks.
     const streamed = await client.chat.completions.stream({ model: 'chat-model', messages, tools }).finalChatCompletion();
-    expect(streamed.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_capital', arguments: call!.function.arguments } });
+    expect(streamed.choices[0]?.message.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'get_capital', arguments: call.function.arguments } });
   });
 });
 
