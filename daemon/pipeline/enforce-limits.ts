@@ -9,7 +9,8 @@ import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { getDecision } from '../policy/decision.js';
 import type { PolicyRuntime } from '../policy/policy-runtime.js';
 import { formatResetDuration, type Admission } from '../policy/rate-limiter.js';
-import { costUsd, estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
+import { costUsd } from '../policy/price.js';
+import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import type { JsonObject, Outcome, Stage } from './context.js';
 
 export interface EnforceLimitsDeps {
@@ -41,7 +42,7 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     try {
       budget = runtime.budgets.check(policy, subject, () => {
         const first = decision.candidates[0];
-        return first === undefined ? 0 : costUsd(first.price, decision.promptTokens(), expectedCompletionTokens(ctx.request.body));
+        return first === undefined ? 0 : costUsd(first.price, { promptTokens: decision.promptTokens(), completionTokens: expectedCompletionTokens(ctx.request.body) });
       });
     } catch (error) {
       if (isGatewayError(error)) annotation.refusedBy = error.message;
@@ -95,7 +96,7 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
       runtime.limiter.settle(admission.reservations, cacheHit ? 0 : (usage?.totalTokens ?? 0));
       if (usage === undefined || ctx.target === undefined || cacheHit) return;
       const target = decision.candidates.find((c) => c.endpoint === ctx.target?.endpoint);
-      if (ctx.costUsd === undefined && target !== undefined) ctx.costUsd = costUsd(target.price, usage.promptTokens, usage.completionTokens);
+      if (ctx.costUsd === undefined && target !== undefined) ctx.costUsd = costUsd(target.price, usage);
       if (ctx.costUsd !== undefined && ctx.costUsd > 0) runtime.budgets.record(subject, ctx.costUsd);
     };
 

@@ -7,8 +7,10 @@ import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import type { RequestEvent } from '../../shared/schemas/events.js';
 import type { AuditRecord } from '../../shared/schemas/audit.js';
 import type { Config } from '../../shared/schemas/config.js';
+import type { Price } from '../../shared/schemas/price.js';
 import type { AuditAppender } from '../deps.js';
 import type { RequestEvents } from '../events/channels.js';
+import { costUsd } from '../policy/price.js';
 import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
 import type { RouteAnnotation } from './forward-upstream.js';
 
@@ -19,18 +21,13 @@ export interface RecordAuditDeps {
   readonly config: Pick<Config, 'models'>;
 }
 
-interface Price {
-  readonly input_per_1m: number;
-  readonly output_per_1m: number;
-}
-
 /** What the answering target cost, from the configured price of its provider + upstream model. */
 function costOf(ctx: RequestContext, prices: ReadonlyMap<string, Price>): number | null {
   if (ctx.costUsd !== undefined) return ctx.costUsd;
   if (ctx.usage === undefined || ctx.target === undefined) return null;
   const price = prices.get(`${ctx.target.provider}\n${ctx.target.upstreamModel}`);
   if (price === undefined) return null;
-  return (ctx.usage.promptTokens * price.input_per_1m + ctx.usage.completionTokens * price.output_per_1m) / 1_000_000;
+  return costUsd(price, ctx.usage);
 }
 
 function sha256(text: string): string {

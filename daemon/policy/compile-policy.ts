@@ -2,7 +2,8 @@
 // matchers, regexes and time windows compiled once, everything frozen. Problems go to
 // `report` with their path so the loader can name file, line and field.
 import { createHash } from 'node:crypto';
-import type { DataClass, Endpoint, Policy, Price, RuleAction, RuleConditions } from '../../shared/schemas/policy.js';
+import type { DataClass, Endpoint, Policy, RuleAction, RuleConditions } from '../../shared/schemas/policy.js';
+import type { Price } from '../../shared/schemas/price.js';
 import { compileConditions, compileStringMatcher, compileValueMatch, type CompiledCondition } from './conditions.js';
 import type { PathSegment, ReportIssue } from './policy-error.js';
 

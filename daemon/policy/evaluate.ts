@@ -2,7 +2,7 @@
 // ordered candidate targets that rule yields, with the on-prem guard applied. The hot path
 // (matchRule) only runs precompiled predicates; scoring runs only for `strategy` rules.
 import { GatewayError } from '../../shared/errors.js';
-import type { Price } from '../../shared/schemas/policy.js';
+import type { Price } from '../../shared/schemas/price.js';
 import type { Target } from '../pipeline/context.js';
 import type { BreakerRegistry, BreakerState } from '../routing/circuit-breaker.js';
 import type { LatencyTracker } from '../routing/latency-tracker.js';

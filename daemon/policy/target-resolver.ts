@@ -3,7 +3,7 @@
 // on-prem for the PII guard only when the (team) policy endpoint says on_prem AND the config's
 // provider does not say otherwise; `$requested` targets never do. So a local config can never
 // make a cloud provider count as on-prem, and a policy cannot mislabel a cloud connection.
-import type { Price } from '../../shared/schemas/policy.js';
+import type { Price } from '../../shared/schemas/price.js';
 import { REQUESTED_MODEL, type CompiledPolicy } from './compile-policy.js';
 import type { ResolvedTarget } from './evaluate.js';
 

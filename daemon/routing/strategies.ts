@@ -2,8 +2,8 @@
 // by cost, latency or a blend of both. Pure functions: the caller supplies prices, latency
 // estimates, breaker availability and token estimates, so the same code serves live routing,
 // `kagami policy explain` and the simulator.
-import type { Price } from '../../shared/schemas/policy.js';
-import { costUsd } from './token-estimate.js';
+import type { Price } from '../../shared/schemas/price.js';
+import { costUsd } from '../policy/price.js';
 
 export type RankingStrategy = 'cheapest' | 'fastest' | 'cost_latency';
 
@@ -42,7 +42,7 @@ const UNKNOWN_LATENCY_MS = 1000;
 export function rankCandidates(strategy: RankingStrategy, candidates: readonly RankCandidate[], options: RankOptions): ScoredCandidate[] {
   const known = candidates.filter((c) => c.latencyMs !== null);
   const fallbackLatency = known.length > 0 ? known.reduce((s, c) => s + (c.latencyMs ?? 0), 0) / known.length : UNKNOWN_LATENCY_MS;
-  const costs = candidates.map((c) => costUsd(c.price, options.promptTokens, options.completionTokens));
+  const costs = candidates.map((c) => costUsd(c.price, { promptTokens: options.promptTokens, completionTokens: options.completionTokens }));
   const latencies = candidates.map((c) => c.latencyMs ?? fallbackLatency);
   const maxCost = Math.max(0, ...costs);
   const maxLatency = Math.max(0, ...latencies);

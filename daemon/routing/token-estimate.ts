@@ -2,7 +2,6 @@
 // encoding of the gpt-4o family) rather than length/4. Used only when a rule's strategy
 // needs a cost, a tokens/min limit applies, or the simulator replays traffic.
 import { countTokens } from 'gpt-tokenizer';
-import type { Price } from '../../shared/schemas/policy.js';
 
 /** Completion tokens assumed when a chat request sets no max_tokens (for cost ranking only). */
 export const DEFAULT_EXPECTED_COMPLETION_TOKENS = 256;
@@ -36,11 +35,6 @@ export function expectedCompletionTokens(body: Readonly<Record<string, unknown>>
   if (body.input !== undefined && body.messages === undefined && body.prompt === undefined) return 0;
   const cap = body.max_completion_tokens ?? body.max_tokens;
   return typeof cap === 'number' && cap > 0 ? cap : DEFAULT_EXPECTED_COMPLETION_TOKENS;
-}
-
-export function costUsd(price: Price | null, promptTokens: number, completionTokens: number): number {
-  if (price === null) return 0;
-  return (promptTokens * price.input_per_1m + completionTokens * price.output_per_1m) / 1_000_000;
 }
 
 function countText(content: unknown): number {

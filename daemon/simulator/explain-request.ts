@@ -11,7 +11,8 @@ import { decideRoute, explainRules, matchRule, type CandidateReport, type RuleEx
 import { buildRequestFacts } from '../policy/request-facts.js';
 import { createTargetResolver, type RoutingConfig } from '../policy/target-resolver.js';
 import { BreakerRegistry } from '../routing/circuit-breaker.js';
-import { costUsd, estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
+import { costUsd } from '../policy/price.js';
+import { estimatePromptTokens, expectedCompletionTokens } from '../routing/token-estimate.js';
 import { createReplayContext, policyOnlyRoutingConfig, recordedLatency } from './replay-context.js';
 
 export interface ExplainDeps {
@@ -111,7 +112,7 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
         if (c.costUsd !== undefined) return c;
         const target = decision.candidates.find((t) => t.endpoint === c.endpoint);
         const latencyMs = latency.snapshot(c.endpoint).ewmaMs ?? target?.latencyHintMs ?? null;
-        return { ...c, costUsd: costUsd(target?.price ?? null, tokens.prompt, tokens.completion), latencyMs };
+        return { ...c, costUsd: costUsd(target?.price, { promptTokens: tokens.prompt, completionTokens: tokens.completion }), latencyMs };
       }),
       attempts: decision.candidates.map((c) => c.endpoint),
       dropped: decision.dropped,

@@ -23,7 +23,7 @@ import { buildRequestFacts } from '../policy/request-facts.js';
 import { createTargetResolver, type RoutingConfig } from '../policy/target-resolver.js';
 import { BreakerRegistry } from '../routing/circuit-breaker.js';
 import { seededRandom } from '../routing/strategies.js';
-import { costUsd } from '../routing/token-estimate.js';
+import { costUsd } from '../policy/price.js';
 import { createReplayContext, policyOnlyRoutingConfig, recordedLatency } from './replay-context.js';
 
 export interface SimulateOptions {
@@ -183,7 +183,7 @@ export function simulatePolicy(records: () => Iterable<TrafficRecord>, options: 
           ? record.latency_ms
           : (fits.get(target.endpoint)?.predict(completion) ?? latency.snapshot(target.endpoint).p50Ms ?? target.latencyHintMs);
       if (estimate === null) latencyUnknown += 1;
-      add(cell(simulated, tenant, target.endpoint), costUsd(target.price, prompt, completion), estimate);
+      add(cell(simulated, tenant, target.endpoint), costUsd(target.price, { promptTokens: prompt, completionTokens: completion }), estimate);
     } catch (error) {
       if (!isGatewayError(error)) throw error;
       refused[error.code] = (refused[error.code] ?? 0) + 1;

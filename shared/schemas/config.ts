@@ -14,6 +14,7 @@ import { RedactionConfig } from './redaction.js';
 import { AuditConfig } from './audit.js';
 import { SiemConfig } from './siem.js';
 import { TelemetryConfig } from './telemetry.js';
+import { Price } from './price.js';
 
 // SecretRef lives in its own file so area blocks (siem.ts, …) can use it without an import cycle.
 import { SecretRef } from './secret-ref.js';
@@ -79,14 +80,6 @@ export const ModelCapabilities = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export const ModelPrice = Type.Object(
-  {
-    input_per_1m: Type.Number({ minimum: 0 }),
-    output_per_1m: Type.Number({ minimum: 0 }),
-  },
-  { additionalProperties: false },
-);
-
 export const ModelConfig = Type.Object(
   {
     /** What clients send as "model". */
@@ -96,7 +89,7 @@ export const ModelConfig = Type.Object(
     /** The upstream model id (defaults to name). */
     model: Type.Optional(Type.String({ minLength: 1 })),
     capabilities: ModelCapabilities,
-    price: Type.Optional(ModelPrice),
+    price: Type.Optional(Price),
   },
   { additionalProperties: false },
 );

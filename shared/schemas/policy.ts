@@ -5,6 +5,7 @@
 // (shared/schemas/policy.schema.json, regenerated and diffed by a test).
 import Type from 'typebox';
 import { EntityType, RedactionConfig } from './redaction.js';
+import { Price } from './price.js';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$';
 export const COMPARISON_PATTERN = '^\\s*(<=|>=|<|>|=)\\s*[0-9]+(\\.[0-9]+)?\\s*$';
@@ -22,15 +23,6 @@ const OneOrMany = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.Str
 const Comparison = Type.String({ pattern: COMPARISON_PATTERN });
 /** Exact values, or a regular expression written `/…/flags`. */
 const ValueMatch = Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })]);
-
-export const Price = Type.Object(
-  {
-    input_per_1m: Type.Number({ minimum: 0, description: 'USD per 1M prompt tokens' }),
-    output_per_1m: Type.Number({ minimum: 0, description: 'USD per 1M completion tokens' }),
-  },
-  { additionalProperties: false },
-);
-export type Price = Type.Static<typeof Price>;
 
 export const HealthCheck = Type.Object(
   {

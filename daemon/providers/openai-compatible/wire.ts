@@ -26,11 +26,12 @@ export function readOpenAiUsage(value: unknown): Usage | undefined {
   const prompt = typeof usage.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
   const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
   const total = typeof usage.total_tokens === 'number' ? usage.total_tokens : prompt + completion;
-  const details = usage.prompt_tokens_details as { cached_tokens?: unknown } | null | undefined;
-  const cached = typeof details?.cached_tokens === 'number' ? details.cached_tokens : undefined;
-  return cached === undefined
-    ? { promptTokens: prompt, completionTokens: completion, totalTokens: total }
-    : { promptTokens: prompt, completionTokens: completion, totalTokens: total, cachedTokens: cached };
+  // cache_write_tokens: OpenRouter's (and this gateway's) count of prompt tokens written to the cache.
+  const details = usage.prompt_tokens_details as { cached_tokens?: unknown; cache_write_tokens?: unknown } | null | undefined;
+  const result: Usage = { promptTokens: prompt, completionTokens: completion, totalTokens: total };
+  if (typeof details?.cached_tokens === 'number') result.cachedTokens = details.cached_tokens;
+  if (typeof details?.cache_write_tokens === 'number' && details.cache_write_tokens > 0) result.cacheWriteTokens = details.cache_write_tokens;
+  return result;
 }
 
 /** The `error` object of an OpenAI-style error body, if the text is one. */
