@@ -2,6 +2,7 @@
 // Adding a command is its file plus ONE line in COMMANDS. Commands load lazily, so
 // `kagami keys list` does not pay for the HTTP server's imports.
 import { ConfigError } from '../config/config-error.js';
+import { PolicyError } from '../policy/policy-error.js';
 import { EXIT, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
 
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
       process.stderr.write(`kagami ${name}: ${error.message}\n\n${command.usage}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PolicyError) {
       process.stderr.write(`kagami ${name}: ${error.message}\n`);
       return EXIT.config;
     }

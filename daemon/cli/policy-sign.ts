@@ -27,14 +27,23 @@ export async function runPolicySign(argv: readonly string[]): Promise<number> {
   const text = readFileSync(file, 'utf8');
   const policy = parsePolicy(text, file); // throws PolicyError naming file:line:field
   let pem: string;
+  let keySource: string;
   if (values['key-file'] !== undefined) {
-    pem = readFileSync(values['key-file'], 'utf8');
+    keySource = values['key-file'];
+    pem = readFileSync(keySource, 'utf8');
   } else {
+    keySource = `keychain entry policy-signing:${values['key-id']}`;
     const found = readKeychainSecret(`${SIGNING_KEY_ACCOUNT_PREFIX}${values['key-id']}`);
     if (found === null) throw new Error(`no signing key ${values['key-id']} in the OS keychain (make one with \`kagami admin keygen\`)`);
     pem = found;
   }
-  const { key, keyId } = loadPrivateKey(pem);
+  let signer: ReturnType<typeof loadPrivateKey>;
+  try {
+    signer = loadPrivateKey(pem);
+  } catch (error) {
+    throw new Error(`${keySource}: not an Ed25519 private key in PEM form (${(error as Error).message})`, { cause: error });
+  }
+  const { key, keyId } = signer;
   const expiresAt = values.expires === undefined ? null : parseExpiry(values.expires);
   const bundle = signBundle({ policyText: text, version: policy.version, privateKey: key, keyId, expiresAt });
   const out = values.out ?? file.replace(/\.ya?ml$/i, '') + '.bundle.json';

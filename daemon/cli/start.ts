@@ -106,20 +106,24 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
 
     // The team policy (signed bundles from a source, or an unsigned local file): refused
     // bundles are audited and the daemon keeps its last good policy.
+    let policyStarted = false; // before that, a refusal is the start error itself (printed once)
     const teamPolicy = createTeamPolicy({
       config: config.policy,
       db,
       holder: policyRuntime.holder,
       recordAdminEvent: ({ kind, detail }) => {
-        if (kind !== 'policy_applied') process.stderr.write(`kagami: ${kind.replaceAll('_', ' ')}: ${String(detail.reason)}\n`);
+        if (kind !== 'policy_applied' && policyStarted) {
+          process.stderr.write(`kagami: ${kind.replaceAll('_', ' ')} (${String(detail.source ?? 'local rules')}): ${String(detail.reason)}\n`);
+        }
         auditWriter.appendAdminEvent({ type: kind, actor: 'daemon', details: detail }).catch((error: unknown) => {
           process.stderr.write(`kagami: could not audit ${kind}: ${(error as Error).message}\n`);
         });
       },
       mergeLocalRules: config.policy?.local_rules ? createLocalRulesMerger(config.policy.local_rules) : null,
     });
-    await teamPolicy.start();
     cleanups.push(() => teamPolicy.close());
+    await teamPolicy.start();
+    policyStarted = true;
 
     // Prometheus metrics (GET /metrics), fed by the kagami:request:end channel.
     const metrics = createMetrics({ breakers: () => policyRuntime.routing.breakers.list(), sinks: () => auditTrail.outbox.status() });
@@ -253,7 +257,10 @@ async function run(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => resolveSignal('SIGTERM'));
   });
   process.stderr.write(`kagami: ${signal}: finishing in-flight requests, then stopping (send it again to stop now)\n`);
-  const again = (): void => process.exit(EXIT.failed);
+  const again = (): void => {
+    process.stderr.write('kagami: stopped at once; requests still in flight were cut off\n');
+    process.exit(EXIT.failed);
+  };
   process.once('SIGINT', again);
   process.once('SIGTERM', again);
   await daemon.close();

@@ -23,10 +23,12 @@ const LocalRulesFile = Type.Object(
 type LocalRulesFile = Type.Static<typeof LocalRulesFile>;
 const checkLocal = Compile(LocalRulesFile);
 
-/** Reads the local rules file once and returns the merge to apply to every team policy. */
+/**
+ * The merge to apply to every team policy. It reads the file each time a team policy is
+ * published (or the file changes), never per request; an unreadable file refuses the local rules.
+ */
 export function createLocalRulesMerger(file: string): (team: CompiledPolicy) => CompiledPolicy {
-  const text = readFileSync(file, 'utf8');
-  return (team) => mergeLocalRules(team, text, file);
+  return (team) => mergeLocalRules(team, readFileSync(file, 'utf8'), file);
 }
 
 export function mergeLocalRules(team: CompiledPolicy, text: string, file: string): CompiledPolicy {

@@ -40,10 +40,11 @@ export interface TeamPolicyDeps {
 }
 
 export function createTeamPolicy(deps: TeamPolicyDeps): TeamPolicy {
-  const config = deps.config;
+  let team: CompiledPolicy | null = null;
   // Local rules that no longer fit a new team policy are dropped (and audited); the team
   // policy itself always applies.
   const publish = (policy: CompiledPolicy): void => {
+    team = policy;
     if (!deps.mergeLocalRules) return deps.holder.set(policy);
     try {
       deps.holder.set(deps.mergeLocalRules(policy));
@@ -52,6 +53,30 @@ export function createTeamPolicy(deps: TeamPolicyDeps): TeamPolicy {
       deps.recordAdminEvent({ kind: 'local_rules_refused', detail: { reason: (error as Error).message, team_version: policy.version } });
     }
   };
+  const policy = createPolicyFeed(deps, publish);
+  const localRules = deps.config?.local_rules;
+  if (localRules === undefined || !deps.mergeLocalRules) return policy;
+
+  // An edit of the local rules file re-merges them onto the team policy in force.
+  let stopWatching: (() => void) | null = null;
+  return {
+    ...policy,
+    async start() {
+      await policy.start();
+      stopWatching = watchFile(localRules, () => {
+        if (team !== null) publish(team);
+      });
+    },
+    async close() {
+      stopWatching?.();
+      await policy.close();
+    },
+  };
+}
+
+/** Where the team policy comes from: nothing, an unsigned local file, or a signed-bundle source. */
+function createPolicyFeed(deps: TeamPolicyDeps, publish: (policy: CompiledPolicy) => void): TeamPolicy {
+  const config = deps.config;
 
   if (config === undefined || (config.file === undefined && config.source === undefined)) {
     return {
@@ -107,11 +132,11 @@ function createLocalFilePolicy(
   publish: (policy: CompiledPolicy) => void,
 ): TeamPolicy {
   const current = (): CompiledPolicy | null => deps.holder.current();
-  let watcher: FSWatcher | null = null;
-  let debounce: NodeJS.Timeout | null = null;
+  let stopWatching: (() => void) | null = null;
   let appliedSha: string | null = null;
   let appliedAt: string | null = null;
   let lastRefused: PolicyStatus['last_refused'] = null;
+  let refusal: unknown = null;
   let error: string | null = null;
   const now = deps.now ?? (() => new Date());
 
@@ -133,6 +158,7 @@ function createLocalFilePolicy(
       publish(policy);
       deps.recordAdminEvent({ kind: 'policy_applied', detail: { source: file, version: policy.version, signed: false } });
     } catch (cause) {
+      refusal = cause;
       lastRefused = { source: file, refused_at: now().toISOString(), reason: (cause as Error).message, version: null, key_id: null };
       appliedSha = sha; // refuse this content once, not on every event
       deps.recordAdminEvent({ kind: 'policy_refused', detail: { ...lastRefused } });
@@ -156,23 +182,37 @@ function createLocalFilePolicy(
     },
     async start() {
       await check();
-      if (current() === null && lastRefused !== null) throw new Error(lastRefused.reason);
-      try {
-        // Watch the folder, not the file: editors save by writing a new file and renaming it.
-        watcher = watch(dirname(file), (_event, name) => {
-          if (name !== null && name !== basename(file)) return;
-          if (debounce) clearTimeout(debounce);
-          debounce = setTimeout(() => void check(), 50);
-        });
-        watcher.on('error', () => undefined);
-      } catch {
-        // the file vanished after reading: keep the policy we have
-      }
+      // No policy to fall back on: refuse to start, with the policy's own error (file, line, field).
+      if (current() === null && refusal !== null) throw refusal;
+      if (current() === null && error !== null) throw new Error(`policy.file: ${error}`);
+      stopWatching = watchFile(file, () => void check());
     },
     check,
     async close() {
-      watcher?.close();
-      if (debounce) clearTimeout(debounce);
+      stopWatching?.();
     },
+  };
+}
+
+/**
+ * Calls onChange (debounced) when the file is written. Watches the folder, not the file:
+ * editors save by writing a new file and renaming it over the old one.
+ */
+function watchFile(file: string, onChange: () => void): () => void {
+  let debounce: NodeJS.Timeout | null = null;
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name !== null && name !== basename(file)) return;
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(onChange, 50);
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // the folder vanished: keep what we have
+  }
+  return () => {
+    watcher?.close();
+    if (debounce) clearTimeout(debounce);
   };
 }

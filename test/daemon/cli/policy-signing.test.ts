@@ -76,6 +76,10 @@ describe('kagami admin keygen + kagami policy sign', () => {
       writeFileSync(policyFile, POLICY.replace('route_to: cloud', 'route_to: nowhere'));
       await expect(runPolicySign([policyFile, '--key-file', keyFile])).rejects.toThrow(/broken\.yaml:5:\d+: default/);
       await expect(runPolicySign([policyFile])).rejects.toThrow(/exactly one of --key-file or --key-id/);
+      const goodPolicy = join(dir, 'good.yaml');
+      writeFileSync(goodPolicy, POLICY);
+      // A key file that is no private key: the file is named, not only OpenSSL's decoder error.
+      await expect(runPolicySign([goodPolicy, '--key-file', goodPolicy])).rejects.toThrow(/good\.yaml: not an Ed25519 private key/);
     } finally {
       quiet.restore();
     }

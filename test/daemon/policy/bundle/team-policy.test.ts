@@ -103,6 +103,13 @@ describe('team policy from a watched folder of signed bundles', () => {
     const { holder, team } = make(local);
     await team.start();
     expect(holder.current()?.rules.map((r) => r.name)).toEqual(['block-interns', 'pii-on-prem', 'local:my-cheap', 'team-default-route']);
+
+    // An edit of the local rules file applies while the daemon runs (the folder is watched).
+    const swapped = new Promise<void>((resolve) => holder.onChange(() => resolve()));
+    writeFileSync(local, 'rules:\n  - name: my-cloud\n    when: { user: bob }\n    route_to: cloud\n');
+    await swapped;
+    expect(holder.current()?.rules.map((r) => r.name)).toEqual(['block-interns', 'pii-on-prem', 'local:my-cloud', 'team-default-route']);
+    expect(holder.current()?.version).toBe(6);
     await team.close();
   });
 
@@ -141,6 +148,18 @@ describe('unsigned local policy file', () => {
     expect(team.status()).toMatchObject({ signed: false, last_refused: { reason: expect.stringMatching(/policy\.yaml:\d+:\d+/) } });
     expect(events).toEqual(['policy_applied', 'policy_applied', 'policy_refused']);
     await team.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to start, with the file named, when the policy file is missing or invalid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kagami-local-'));
+    const db = openDatabase(join(dir, 'data'));
+    const file = join(dir, 'policy.yaml');
+    const start = () => createTeamPolicy({ config: { file, trusted_keys: [] }, db, holder: createPolicyHolder(), recordAdminEvent: () => undefined }).start();
+    await expect(start()).rejects.toThrow(/policy\.file: cannot read .*policy\.yaml/);
+    writeFileSync(file, 'version: 1\nrules: [\n');
+    await expect(start()).rejects.toMatchObject({ name: 'PolicyError', message: expect.stringMatching(/policy\.yaml:\d+:\d+/) });
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
