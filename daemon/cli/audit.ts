@@ -1,6 +1,6 @@
 // `kagami audit verify|export|tail`: the audit trail, read straight from the SQLite file (a
 // running daemon keeps writing; WAL lets readers in). Only the daemon appends to the chain.
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -15,7 +15,7 @@ import { exportTrail, type ExportFormat, type ExportSelection } from '../audit/e
 import { createFilterParser } from '../audit/parse-query.js';
 import { tailTrail } from '../audit/tail.js';
 import { verifyTrail, type VerifyReport } from '../audit/verify.js';
-import { DB_FILE_NAME, openDatabase, type SqliteDatabase } from '../store/db.js';
+import { openExistingDatabase, type SqliteDatabase } from '../store/db.js';
 import { EXIT, integerFlag, parseFlags, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, loadConfigWithoutSecrets, type ConfigFlagValues } from './config-flags.js';
@@ -50,8 +50,7 @@ const parseRedactionFilter = createFilterParser<RedactionQuery>(RedactionQuerySc
 /** Opens the daemon's database read-only; a missing file is a clear error, not a new empty trail. */
 function openTrail(flags: ConfigFlagValues): { db: SqliteDatabase; dataDir: string } {
   const config = loadConfigWithoutSecrets(flags);
-  if (!existsSync(join(config.data_dir, DB_FILE_NAME))) throw new Error(`no audit trail in ${config.data_dir} (no ${DB_FILE_NAME}; has the daemon run with this data dir?)`);
-  return { db: openDatabase(config.data_dir, { readonly: true }), dataDir: config.data_dir };
+  return { db: openExistingDatabase(config.data_dir, { readonly: true }), dataDir: config.data_dir };
 }
 
 /** ISO date/time, ms since the epoch, or an age before now ("30m", "24h", "7d"). */

@@ -1,6 +1,6 @@
 // `kagami keys create|list|revoke`: virtual keys, straight on the SQLite file. A running daemon
 // sees the change within a second (KeyStore watches PRAGMA data_version).
-import { openDatabase } from '../store/db.js';
+import { openDatabase, openExistingDatabase } from '../store/db.js';
 import { KeyStore } from '../store/keys-store.js';
 import type { VirtualKeyInfo } from '../store/keys-store.js';
 import { EXIT, parseFlags, requireFlag, UsageError } from './command.js';
@@ -23,9 +23,10 @@ Options:
   --json            machine-readable output
 ${CONFIG_FLAGS_USAGE}`;
 
-function openKeyStore(flags: Parameters<typeof loadConfigWithoutSecrets>[0]): { store: KeyStore; models: string[]; close(): void } {
+/** Only `create` may create the data dir and its database; list and revoke need an existing one. */
+function openKeyStore(flags: Parameters<typeof loadConfigWithoutSecrets>[0], create = false): { store: KeyStore; models: string[]; close(): void } {
   const config = loadConfigWithoutSecrets(flags);
-  const db = openDatabase(config.data_dir);
+  const db = create ? openDatabase(config.data_dir) : openExistingDatabase(config.data_dir);
   const store = new KeyStore(db, { refreshMs: 0 });
   return { store, models: config.models.map((m) => m.name), close: () => db.close() };
 }
@@ -59,7 +60,7 @@ async function run(argv: readonly string[]): Promise<number> {
     const tenant = requireFlag(values.tenant, 'tenant');
     const user = requireFlag(values.user, 'user');
     const models = values.models?.split(',').map((m) => m.trim()).filter((m) => m !== '') ?? null;
-    const { store, models: known, close } = openKeyStore(values);
+    const { store, models: known, close } = openKeyStore(values, true);
     try {
       const unknown = models?.filter((m) => !known.includes(m)) ?? [];
       if (unknown.length > 0) {

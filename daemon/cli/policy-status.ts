@@ -3,7 +3,7 @@
 // or not the daemon is running.
 import type { PolicyStatus } from '../../shared/schemas/policy-bundle.js';
 import { createPolicyStateStore } from '../policy/bundle/policy-state-store.js';
-import { openDatabase } from '../store/db.js';
+import { openExistingDatabase } from '../store/db.js';
 import { EXIT, parseFlags, UsageError } from './command.js';
 import { CONFIG_FLAGS, loadConfigWithoutSecrets } from './config-flags.js';
 
@@ -14,7 +14,7 @@ export async function runPolicyStatus(argv: readonly string[]): Promise<number> 
   const { values, positionals } = parseFlags(argv, { ...CONFIG_FLAGS, json: { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const config = loadConfigWithoutSecrets(values);
-  const db = openDatabase(config.data_dir);
+  const db = openExistingDatabase(config.data_dir);
   try {
     const state = createPolicyStateStore(db);
     const policy = config.policy;

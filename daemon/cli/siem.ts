@@ -3,12 +3,11 @@
 // (GET /admin/siem/status, with the admin token from the data dir); when no daemon answers,
 // reads the persisted cursors from the database, which is where delivery resumes at start.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SiemStatus, SinkStatus } from '../../shared/schemas/siem.js';
 import { createAuditStore } from '../audit/audit-store.js';
 import { adminTokenPath } from '../secrets/admin-token.js';
 import { createCursorStore } from '../siem/cursor-store.js';
-import { DB_FILE_NAME, openDatabase } from '../store/db.js';
+import { assertDatabaseExists, openExistingDatabase } from '../store/db.js';
 import type { Config } from '../../shared/schemas/config.js';
 import { EXIT, parseFlags, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
@@ -48,10 +47,7 @@ async function fromDaemon(url: string, dataDir: string): Promise<SiemStatus | nu
 
 function fromDatabase(config: Config): SiemStatus {
   const sinks = config.siem?.sinks ?? [];
-  if (!existsSync(join(config.data_dir, DB_FILE_NAME))) {
-    return { head: 0, sinks: sinks.map((sink) => ({ id: sink.id, type: sink.type, cursor: 0, lag: 0, last_delivered_at: null, last_error: null, last_error_at: null, failures: 0, retry_at: null })) };
-  }
-  const db = openDatabase(config.data_dir, { readonly: true });
+  const db = openExistingDatabase(config.data_dir, { readonly: true });
   try {
     const head = createAuditStore(db).head().seq;
     const cursors = createCursorStore(db);
@@ -86,6 +82,7 @@ function format(status: Reported): string {
 async function runStatus(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags(argv, { ...CONFIG_FLAGS, url: { type: 'string' }, json: { type: 'boolean' } });
   const config = loadConfigWithoutSecrets(values);
+  assertDatabaseExists(config.data_dir); // a mistyped data dir is an error, not "no sink has lag"
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   const url = values.url ?? `http://${host}:${config.listen.port}`;
   const live = await fromDaemon(url, config.data_dir);

@@ -1,10 +1,12 @@
 // `kagami simulate --policy FILE (--from DB | --traffic FILE)`: what a candidate policy would
 // have done with recorded traffic, per tenant and endpoint, against what really happened.
+import { existsSync, statSync } from 'node:fs';
 import type { TrafficRecord } from '../../shared/schemas/policy-tools.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { formatIssue, PolicyError } from '../policy/policy-error.js';
 import { simulatePolicy, TOTAL, type Figures, type ReportRow, type SimulationReport } from '../simulator/simulate-policy.js';
 import { auditTraffic, readTrafficFile, TrafficError } from '../simulator/traffic-source.js';
+import { assertDatabaseExists } from '../store/db.js';
 import { EXIT, integerFlag, parseFlags, requireFlag, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
 import { CONFIG_FLAGS, loadConfigWithoutSecrets } from './config-flags.js';
@@ -55,6 +57,7 @@ async function run(argv: readonly string[]): Promise<number> {
   let records: () => Iterable<TrafficRecord>;
   if (values.from !== undefined) {
     const from = values.from;
+    assertTrailExists(from);
     records = () => auditTraffic(from, since === undefined ? {} : { from: since });
   } else {
     let lines: TrafficRecord[];
@@ -82,6 +85,12 @@ async function run(argv: readonly string[]): Promise<number> {
 }
 
 /** Conditions on request parts the audit trail does not keep. */
+/** --from names a kagami.db file or a data dir holding one; anything else is a clear error. */
+function assertTrailExists(path: string): void {
+  if (!existsSync(path)) throw new Error(`--from ${path}: no such file or directory`);
+  if (statSync(path).isDirectory()) assertDatabaseExists(path);
+}
+
 const UNRECORDED = new Set(['headers', 'metadata', 'latency_budget_ms', 'cost_cap_per_1k']);
 
 function parseSince(value: string): number {

@@ -1,7 +1,7 @@
 // The daemon's one SQLite file, `<data_dir>/kagami.db`: opened here in WAL mode, and brought
 // up to date by running every area's migrations (daemon/store/migrations/index.ts lists them).
 // Only daemon/store/ and each area's own `*-store.ts` files contain SQL.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
@@ -38,6 +38,23 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Opens `<dataDir>/kagami.db` only if it already exists: for commands that read or change
+ * what a daemon wrote (keys list, audit, policy status…). A mistyped data dir is an error,
+ * never a new empty database.
+ */
+export function openExistingDatabase(dataDir: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
+  assertDatabaseExists(dataDir);
+  return openDatabase(dataDir, options);
+}
+
+/** Throws a clear error unless `<dataDir>/kagami.db` exists. */
+export function assertDatabaseExists(dataDir: string): void {
+  if (!existsSync(join(dataDir, DB_FILE_NAME))) {
+    throw new Error(`no ${DB_FILE_NAME} in ${dataDir} (has \`kagami start\` run with this data dir? check --data-dir or the config's data_dir)`);
   }
 }
 

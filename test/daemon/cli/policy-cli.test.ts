@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../daemon/cli/main.js';
 import { verifyBundle } from '../../../daemon/policy/bundle/bundle.js';
 import { generateSigningKey, parseTrustedKeys } from '../../../daemon/policy/bundle/signing-key.js';
+import { openDatabase } from '../../../daemon/store/db.js';
 import type { Explanation } from '../../../daemon/simulator/explain-request.js';
 
 const POLICY = `version: 3
@@ -320,6 +321,7 @@ describe('kagami policy sign|status', () => {
   });
 
   it('dispatches status, and refuses unknown subcommands with the usage', async () => {
+    openDatabase(join(dir, 'data')).close(); // status reads what a daemon wrote; it never creates the database
     expect(await kagami('policy', 'status', '--data-dir', join(dir, 'data'), '--config', file('kagami.yaml', 'models: []\n'))).toBe(0);
     expect(out).toMatch(/Policy: none configured/);
     expect(await kagami('policy', 'frobnicate')).toBe(2);
