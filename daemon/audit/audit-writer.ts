@@ -7,7 +7,10 @@
 // synchronous=FULL would close that too, at an fsync per batch).
 //
 // The writer owns the chain head in memory (seq, hash), so hashing needs no read per row.
-// It is the only process that appends; the CLI opens the file for reading.
+// It is the only process that appends (the daemon holds the data dir's lock); the CLI opens
+// the file for reading. Should a batch fail anyway (disk full, a row already at that seq), the
+// failure is logged and the head is re-read from the database before the next batch, so one
+// failure costs that batch's requests and never every request after it.
 import type { Database } from 'better-sqlite3';
 import type { AdminEvent, AuditKind, AuditRecord, RedactionLogEntry } from '../../shared/schemas/audit.js';
 import { createAuditStore, storedValues, type AuditStore, type RawEntry } from './audit-store.js';
@@ -69,12 +72,17 @@ interface Deferred {
 export interface AuditWriterOptions {
   readonly store?: AuditStore;
   readonly now?: () => number;
+  /** Where a failed batch is reported (default: stderr). Never given row contents. */
+  readonly log?: (line: string) => void;
 }
 
 export function createAuditWriter(db: Database, options: AuditWriterOptions = {}): AuditWriter {
   const store = options.store ?? createAuditStore(db);
   const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let head = store.head();
+  /** Set after a failed batch: the in-memory head may be wrong, re-read it before writing. */
+  let headStale = false;
   let queue: Pending[] = [];
   let scheduled: NodeJS.Immediate | null = null;
   let closed = false;
@@ -105,28 +113,41 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
   }
 
   function writeBatch(batch: Pending[]): void {
+    let entries: RawEntry[];
+    try {
+      if (headStale) {
+        head = store.head();
+        headStale = false;
+      }
+      entries = chainFromHead(batch);
+      store.insert(entries);
+    } catch (error) {
+      // Nothing of this batch is in the file.
+      headStale = true;
+      log(`kagami: audit write of ${batch.length} row(s) after seq ${head.seq} failed: ${(error as Error).message}; re-reading the chain head before the next write`);
+      for (const item of batch) item.done.reject(error);
+      return;
+    }
+    const last = entries[entries.length - 1];
+    if (last !== undefined) head = { seq: last.seq, hash: last.hash };
+    batch.forEach((item, index) => {
+      item.done.remaining -= 1;
+      if (item.done.remaining === 0) item.done.resolve(entries[index]?.seq ?? head.seq);
+    });
+    for (const listener of listeners) listener(head, batch.length);
+  }
+
+  /** The batch's rows hashed onto the current head. */
+  function chainFromHead(batch: Pending[]): RawEntry[] {
     let seq = head.seq;
     let prevHash = head.hash;
-    const entries: RawEntry[] = batch.map(({ kind, values }) => {
+    return batch.map(({ kind, values }) => {
       seq += 1;
       const hash = hashRow(kind, seq, prevHash, values);
       const entry = { kind, seq, prevHash, hash, values };
       prevHash = hash;
       return entry;
     });
-    try {
-      store.insert(entries);
-    } catch (error) {
-      // Nothing of this batch is in the file; the head stays where it was.
-      for (const item of batch) item.done.reject(error);
-      return;
-    }
-    head = { seq, hash: prevHash };
-    batch.forEach((item, index) => {
-      item.done.remaining -= 1;
-      if (item.done.remaining === 0) item.done.resolve(entries[index]?.seq ?? seq);
-    });
-    for (const listener of listeners) listener(head, batch.length);
   }
 
   return {

@@ -22,6 +22,7 @@ import { createTeamPolicy } from '../policy/bundle/team-policy.js';
 import { createPolicyRuntime } from '../policy/policy-runtime.js';
 import { adapterIds, findAdapter } from '../providers/index.js';
 import { adminTokenPath, loadAdminToken } from '../secrets/admin-token.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 import { openDatabase } from '../store/db.js';
 import type { SqliteDatabase } from '../store/db.js';
 import { KeyStore } from '../store/keys-store.js';
@@ -82,6 +83,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ...(options.overrides ? { overrides: options.overrides } : {}),
     });
 
+    // One daemon per data dir: a second one would fork the audit chain. Released last.
+    const lock = lockDataDir(config.data_dir);
+    cleanups.push(() => lock.release());
     const db: SqliteDatabase = openDatabase(config.data_dir);
     cleanups.push(() => {
       db.close();

@@ -3,6 +3,8 @@ import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.
 import { createAuditWriter } from '../../../daemon/audit/audit-writer.js';
 import { GENESIS_HASH } from '../../../daemon/audit/hash-chain.js';
 import { verifyTrail } from '../../../daemon/audit/verify.js';
+import { openDatabase } from '../../../daemon/store/db.js';
+import { auditMigrations } from '../../../daemon/store/migrations/audit.js';
 import { openTrailDb, sampleRecord, type TrailDb } from './trail-db.js';
 
 describe('createAuditWriter', () => {
@@ -72,6 +74,30 @@ describe('createAuditWriter', () => {
     await writer.append(sampleRecord());
     expect(writer.head().seq).toBe(2);
     expect(verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null }).ok).toBe(true);
+  });
+
+  it('logs a failed batch and re-reads the chain head, so rows written by another connection fail one batch, not every later one', async () => {
+    const lines: string[] = [];
+    const writer = createAuditWriter(trail.db, { log: (line) => lines.push(line) });
+    await writer.append(sampleRecord());
+    // Another writer on its own connection (what a second daemon on the same data dir did) takes seq 2 and 3.
+    const other = openDatabase(trail.dir, { migrations: [auditMigrations] });
+    const otherWriter = createAuditWriter(other);
+    await otherWriter.append(sampleRecord());
+    await otherWriter.append(sampleRecord());
+    await otherWriter.close();
+    other.close();
+
+    await expect(writer.append(sampleRecord({ tenant: 'tenant-in-the-row' }))).rejects.toThrow(/UNIQUE constraint failed/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kagami: audit write of 1 row\(s\) after seq 1 failed: UNIQUE constraint failed: .*re-reading the chain head/);
+    expect(lines[0]).not.toContain('tenant-in-the-row');
+
+    await writer.append(sampleRecord());
+    await writer.append(sampleRecord());
+    expect(writer.head().seq).toBe(5);
+    expect(lines).toHaveLength(1);
+    expect(verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null })).toMatchObject({ ok: true, rows: 5 });
   });
 
   it('flush() waits for queued rows and close() refuses new ones', async () => {
