@@ -21,8 +21,12 @@ export interface RedactionEngine {
   needsAsync(text: string): boolean;
   /** True when detect() will consult the (async) Japanese analyzer for this text. */
   needsJapanese(text: string): boolean;
-  /** Spans that count in `text`, sorted by start, non-overlapping (yields between detectors on huge texts). */
-  detect(text: string): Promise<Span[]>;
+  /**
+   * Spans that count in `text`, sorted by start, non-overlapping (yields between detectors on huge
+   * texts). `belowThreshold`, when given, receives the Japanese analyzer's spans that do not count
+   * yet (東京都渋谷区 alone): the stream redactor holds them back while more text may raise them.
+   */
+  detect(text: string, belowThreshold?: Span[]): Promise<Span[]>;
   /** The synchronous detectors only (the hot path for text without Japanese script). */
   detectSync(text: string): Span[];
 }
@@ -117,7 +121,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
       collectSync(text, spans);
       return resolveOverlaps(settlePhoneRegion(text, spans));
     },
-    async detect(text) {
+    async detect(text, belowThreshold) {
       const spans: Span[] = [];
       if (text.length > YIELD_ABOVE) {
         // A huge text: other requests get a turn of the event loop between detectors.
@@ -129,7 +133,10 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
         collectSync(text, spans);
       }
       if (japanese !== null && containsJapaneseScript(text)) {
-        for (const span of await japanese.detectJapanese(text)) if (accept(text, span)) spans.push(span);
+        for (const span of await japanese.detectJapanese(text)) {
+          if (accept(text, span)) spans.push(span);
+          else belowThreshold?.push(span);
+        }
       }
       return resolveOverlaps(settlePhoneRegion(text, spans));
     },

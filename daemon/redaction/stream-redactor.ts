@@ -4,7 +4,10 @@
 //   - the trailing word (a match never contains whitespace…),
 //   - …plus the groups of digits before it joined by single spaces (cards, phones and IBANs are
 //     written in groups: "4111 1111 1111 1111", "+44 20 7946 0958", "GB82 WEST 1234 …"),
-//   - Japanese text from its last clause boundary (、。「」…), at most CJK_HOLD characters,
+//   - in Japanese text (no spaces), from where a name or address could still start: the trailing
+//     kanji/katakana/digit run with the hiragana around it (さくら, さいたま), at most CJK_HOLD
+//     characters, and from the start of an address the analyzer sees but does not count yet
+//     (東京都渋谷区 before its town and block number arrive),
 //   - an unclosed PEM block from its BEGIN line, and a placeholder's possible start ("<EMA"),
 //   - any span the detectors found that reaches into the held text.
 // The detectors run over the held text plus the last CONTEXT characters already sent, so
@@ -19,8 +22,16 @@ import type { Span } from './types.js';
 
 /** Characters of already-sent text kept for context words and previews. */
 const CONTEXT = 64;
-/** Japanese text has no spaces: hold this many trailing characters of a Japanese run. */
+/** Japanese text has no spaces: hold at most this many trailing characters of a Japanese run. */
 const CJK_HOLD = 48;
+/**
+ * Hiragana one name or address holds in a row: a given name (さくら), a city (かすみがうら市,
+ * つくばみらい市), a town (つつじが丘). A longer run is grammar, so a match can start only in
+ * its last characters.
+ */
+const MAX_KANA_IN_MATCH = 6;
+/** An address the analyzer does not count yet stays held while this few characters follow it. */
+const ADDRESS_REACH = 16;
 /**
  * An unbroken run longer than this (a huge base64 blob) is released in part: once it reaches
  * twice this, all but this many characters go out, so each character is scanned about twice
@@ -55,11 +66,38 @@ function isSpace(code: number): boolean {
 }
 
 // Japanese punctuation no value runs across (、。！？，「」『』): it ends a "word" the way a
-// space does, so Japanese text is held only from the last clause boundary, not CJK_HOLD chars.
+// space does: nothing before it is held for a Japanese run.
 const JAPANESE_BREAKS = new Set([0x3001, 0x3002, 0xff01, 0xff1f, 0xff0c, 0x300c, 0x300d, 0x300e, 0x300f]);
 
 function isBreak(code: number): boolean {
   return isSpace(code) || JAPANESE_BREAKS.has(code);
+}
+
+function isHiragana(code: number): boolean {
+  return code >= 0x3041 && code <= 0x309f;
+}
+
+/** Start of the last hiragana run in text[from, end), taking at most `max` characters of it. */
+function kanaRunStart(text: string, from: number, end: number, max: number): number {
+  let i = end;
+  while (i > from && end - i < max && isHiragana(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/**
+ * Where a name or address that may continue past the end of a Japanese run text[from, end)
+ * could start. Names and addresses are kanji, katakana and digits with short stretches of
+ * hiragana (山田さくら, さいたま市, 恵比寿１丁目); grammar is hiragana (は, ですが, いたしました).
+ * So: the trailing hiragana (a given name or honorific being written), the run before it, and
+ * the hiragana before that (a hiragana city: さいたま市). A trailing hiragana run longer than
+ * any a match holds leaves only its last characters.
+ */
+function japaneseHoldStart(text: string, from: number, end: number): number {
+  const trailingKana = kanaRunStart(text, from, end, Number.POSITIVE_INFINITY);
+  if (end - trailingKana > MAX_KANA_IN_MATCH) return end - MAX_KANA_IN_MATCH;
+  let i = trailingKana;
+  while (i > from && !isHiragana(text.charCodeAt(i - 1))) i--;
+  return kanaRunStart(text, from, i, MAX_KANA_IN_MATCH);
 }
 
 /** No whitespace and nothing beyond ASCII. */
@@ -109,7 +147,7 @@ export function holdBackStart(text: string, pseudonyms: PseudonymTable | null): 
       if (!isGroup(text.slice(previous, hold - 1))) break;
       hold = previous;
     }
-    if (end - hold > CJK_HOLD && containsJapaneseScript(text.slice(hold))) hold = end - CJK_HOLD;
+    if (containsJapaneseScript(text.slice(hold))) hold = Math.max(japaneseHoldStart(text, hold, end), end - CJK_HOLD);
     if (end - hold >= 2 * MAX_WORD_HOLD) hold = end - MAX_WORD_HOLD;
   }
   const pem = text.lastIndexOf('-----BEGIN');
@@ -180,7 +218,9 @@ export class StreamRedactor {
     let spans: Span[] = [];
     if (this.options.scan) {
       const offset = this.context.length;
-      const found = await engine.detect(this.context + this.pending);
+      const candidates: Span[] = [];
+      const found = await engine.detect(this.context + this.pending, hold < this.pending.length ? candidates : undefined);
+      hold = this.holdOpenAddress(candidates, offset, hold);
       for (const span of found) {
         if (span.end <= offset) continue; // already handled when it was released
         // A span starting in sent text (should not happen): mask what is left of it.
@@ -199,6 +239,22 @@ export class StreamRedactor {
     this.pending = this.pending.slice(hold);
     this.released += hold;
     return out;
+  }
+
+  /**
+   * An address the analyzer found but does not count yet (a prefecture and city, a city and
+   * town) may still get its block number: it is held while it ends close to the end of the
+   * text, with no space or clause boundary after it.
+   */
+  private holdOpenAddress(candidates: readonly Span[], offset: number, hold: number): number {
+    for (const candidate of candidates) {
+      const start = candidate.start - offset;
+      const end = candidate.end - offset;
+      if (candidate.type !== 'JP_ADDRESS' || start >= hold || end <= 0 || this.pending.length - end > ADDRESS_REACH) continue;
+      if (/[\s、。！？，「」『』]/.test(this.pending.slice(Math.max(0, end), this.pending.length))) continue;
+      hold = Math.max(0, start);
+    }
+    return hold;
   }
 
   private rewrite(raw: string, spans: readonly Span[], jsonString: boolean, pseudonyms: PseudonymTable): string {

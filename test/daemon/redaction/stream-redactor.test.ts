@@ -135,6 +135,44 @@ describe('StreamRedactor on Japanese text (the real kuromoji analyzer, in its wo
     for (const char of text) out += await r.push(char);
     expect(out + (await r.flush())).toBe(expected);
   });
+
+  // A long answer without a single clause boundary (、。): held text must stay bounded anyway.
+  const LONG =
+    '本日はお問い合わせいただき誠にありがとうございます担当の山田太郎さんが確認いたしましたところ書類は東京都渋谷区恵比寿１丁目１８－１にお送りしたとのことでしたので' +
+    '差額につきましては来月のご請求時に調整させていただきます新しい窓口は埼玉県さいたま市大宮区桜木町1-7-5にありますので佐藤花子様までご連絡ください';
+  const LONG_EXPECTED =
+    '本日はお問い合わせいただき誠にありがとうございます担当の[JP_NAME]さんが確認いたしましたところ書類は[JP_ADDRESS]にお送りしたとのことでしたので' +
+    '差額につきましては来月のご請求時に調整させていただきます新しい窓口は[JP_ADDRESS]にありますので[JP_NAME]様までご連絡ください';
+  const jaRedactor = () => new StreamRedactor({ engine: jaEngine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+
+  it('holds a bounded tail of a long Japanese answer without clause punctuation, released as it streams', async () => {
+    expect(LONG).not.toMatch(/[、。]/);
+    expect(await jaRedactor().redactAll(LONG)).toBe(LONG_EXPECTED);
+    const r = jaRedactor();
+    let out = '';
+    let firstAt = -1;
+    for (let i = 0; i < LONG.length; i++) {
+      out += await r.push(LONG[i] as string);
+      if (out !== '' && firstAt === -1) firstAt = i + 1;
+    }
+    // Released text is never taken back: the concatenation is the redacted answer, so no raw
+    // value (nor any part of one) went out at any step.
+    expect(out + (await r.flush())).toBe(LONG_EXPECTED);
+    expect(firstAt).toBeLessThanOrEqual(6); // 本日は…: not after the 48-character window
+    expect(r.maxHeld).toBeLessThanOrEqual(48); // the longest address, held whole, is 19
+    expect(r.heldTotal / r.pushes).toBeLessThan(12);
+  });
+
+  it('catches names and addresses (a hiragana city too) in that answer split at every chunk boundary', async () => {
+    const cuts = Array.from({ length: LONG.length - 1 }, (_, i) => i + 1);
+    const outputs = await Promise.all(
+      cuts.map(async (cut) => {
+        const r = jaRedactor();
+        return (await r.push(LONG.slice(0, cut))) + (await r.push(LONG.slice(cut))) + (await r.flush());
+      }),
+    );
+    outputs.forEach((out, i) => expect(out, `cut at ${cuts[i]}`).toBe(LONG_EXPECTED));
+  });
 });
 
 describe('holdBackStart', () => {
@@ -148,7 +186,12 @@ describe('holdBackStart', () => {
     ['Done.\n', 6],
     [`key:\n-----BEGIN PRIVATE KEY-----\nMC4CAQ`, 5], // an unclosed PEM block from its BEGIN line
     ['日本語の文章です。まだ続きます、終わり', 16], // Japanese: from the last clause boundary (、。「」…)
-    ['住所は東京都千代田区千代田一丁目一番一号の建物の中にある会議室で待ち合わせしましょうという話になったのでよろしくお願いします', 14], // at most the last 48 of a run
+    // Japanese without a boundary: from the trailing kanji run and the hiragana around it
+    ['住所は東京都千代田区千代田一丁目一番一号の建物の中にある会議室で待ち合わせしましょうという話になったのでよろしくお願いします', 51],
+    ['担当の山田さく', 2], // a given name in hiragana may be being written (and の: a hiragana city's place)
+    ['確認いたしましたところ', 5], // a long hiragana run: only its last 6 characters
+    ['書類は東京都渋谷区恵比寿１丁目１８', 2], // は may be the start of a hiragana city: up to 6 kana before the run
+    ['アルファベータガンマデルタイプシロンゼータイータシータイオタカッパラムダミューニュークシーオミクロンパイ', 4], // at most the last 48 of a run
   ])('holds %j from %i', (text, start) => {
     expect(holdBackStart(text, none)).toBe(start);
   });
