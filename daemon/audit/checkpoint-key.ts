@@ -8,7 +8,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KeychainUnavailableError, readKeychainSecret, writeKeychainSecret } from '../secrets/keychain.js';
+import { INTERNAL_ACCOUNT_PREFIXES, KeychainUnavailableError, readKeychainSecret, writeKeychainSecret } from '../secrets/keychain.js';
 import type { CheckpointKey } from './checkpoints.js';
 
 /**
@@ -23,7 +23,7 @@ export function checkpointKeyAccount(dataDir: string): string {
   } catch {
     // not created yet: the resolved path names it
   }
-  return `audit-checkpoint:${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
+  return `${INTERNAL_ACCOUNT_PREFIXES.auditCheckpoint}${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
 }
 export const CHECKPOINT_KEY_FILE = 'audit-checkpoint.key';
 export const CHECKPOINT_PUBLIC_KEY_FILE = 'audit-checkpoint.pub';

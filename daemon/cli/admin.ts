@@ -3,7 +3,7 @@
 // never overwritten); the public key is printed as the `policy.trusted_keys` entry daemons need.
 import { writeFileSync } from 'node:fs';
 import { generateSigningKey } from '../policy/bundle/signing-key.js';
-import { writeKeychainSecret } from '../secrets/keychain.js';
+import { INTERNAL_ACCOUNT_PREFIXES, writeKeychainSecret } from '../secrets/keychain.js';
 import { EXIT, parseFlags, UsageError } from './command.js';
 import type { CliCommand } from './command.js';
 
@@ -19,7 +19,7 @@ Options:
   --out FILE     write the private key (PKCS#8 PEM) to FILE instead of the keychain
   --name NAME    a label for the key in the printed trusted_keys entry`;
 
-export const SIGNING_KEY_ACCOUNT_PREFIX = 'policy-signing:';
+export const SIGNING_KEY_ACCOUNT_PREFIX = INTERNAL_ACCOUNT_PREFIXES.policySigning;
 
 async function run(argv: readonly string[]): Promise<number> {
   const [action, ...rest] = argv;

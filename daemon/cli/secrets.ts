@@ -8,7 +8,7 @@ import type { CliCommand } from './command.js';
 const USAGE = `Usage:
   kagami secrets set <account>      read the value from stdin (e.g. pasted, then Ctrl-D)
   kagami secrets delete <account>
-  kagami secrets list [--json]      accounts with a fingerprint and last 4 characters
+  kagami secrets list [--json]      your accounts with a fingerprint and last 4 characters (not Kagami's own keys)
 
 Stores provider keys in the OS keychain under service "kagami". Reference one from the config
 with  api_key: { keychain: <account> }  (the desktop app uses accounts named provider:<id>).`;
@@ -27,7 +27,7 @@ async function run(argv: readonly string[]): Promise<number> {
     const accounts = listKeychainAccounts();
     if (values.json) process.stdout.write(`${JSON.stringify(accounts)}\n`);
     else if (accounts.length === 0) process.stderr.write('No kagami secrets in the keychain.\n');
-    else process.stdout.write(`${accounts.map((a) => `${a.account.padEnd(32)} sha256:${a.fingerprint}  …${a.last4}`).join('\n')}\n`);
+    else process.stdout.write(`${accounts.map((a) => `${a.account.padEnd(32)} sha256:${a.fingerprint}  ${a.last4 === '' ? '(PEM key)' : `…${a.last4}`}`).join('\n')}\n`);
     return EXIT.ok;
   }
   if (action !== 'set' && action !== 'delete') {

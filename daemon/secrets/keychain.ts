@@ -9,6 +9,21 @@ import { Entry, findCredentials } from '@napi-rs/keyring';
 
 export const KEYCHAIN_SERVICE = 'kagami';
 
+/**
+ * Account prefixes of entries Kagami keeps for itself (private keys, not user secrets). Named
+ * here, in one place, so listings leave them out: an audit checkpoint or policy signing key
+ * is never shown next to provider keys.
+ */
+export const INTERNAL_ACCOUNT_PREFIXES = {
+  auditCheckpoint: 'audit-checkpoint:',
+  policySigning: 'policy-signing:',
+} as const;
+
+/** True for an entry Kagami keeps for itself (see INTERNAL_ACCOUNT_PREFIXES). */
+export function isInternalAccount(account: string): boolean {
+  return Object.values(INTERNAL_ACCOUNT_PREFIXES).some((prefix) => account.startsWith(prefix));
+}
+
 // On Linux, insist on the Secret Service (gnome-keyring, KWallet): without it the library
 // silently falls back to the kernel keyring, which forgets everything at logout, so a key the
 // user stored would vanish. A clear "keychain unavailable" error is better.
@@ -27,7 +42,7 @@ export interface KeychainAccount {
   readonly account: string;
   /** First 12 hex chars of the value's SHA-256, to tell two values apart without showing them. */
   readonly fingerprint: string;
-  /** Last 4 characters of the value. */
+  /** Last 4 characters of the value, control characters as "?"; empty for a PEM key (its tail is boilerplate). */
   readonly last4: string;
 }
 
@@ -67,7 +82,16 @@ const VANISHED_ITEM = /Object does not exist at path|No such interface .* on obj
 const LIST_ATTEMPTS = 20;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
-/** Every account under the "kagami" service, with a fingerprint and last 4 characters. */
+/** What a listing shows of a value's end: never a PEM's `-----\n`, never a raw control character. */
+export function describeLast4(value: string): string {
+  if (value.includes('-----BEGIN ')) return '';
+  return value.slice(-4).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/**
+ * Every user account under the "kagami" service (Kagami's own keys left out), with a
+ * fingerprint and last 4 characters.
+ */
 export function listKeychainAccounts(): KeychainAccount[] {
   const credentials = withKeychain('list', () => {
     // Listing searches, then reads each item: another process (the desktop app, a CLI) deleting
@@ -82,10 +106,11 @@ export function listKeychainAccounts(): KeychainAccount[] {
     }
   });
   return credentials
+    .filter(({ account }) => !isInternalAccount(account))
     .map(({ account, password }) => ({
       account,
       fingerprint: createHash('sha256').update(password).digest('hex').slice(0, 12),
-      last4: password.slice(-4),
+      last4: describeLast4(password),
     }))
     .sort((a, b) => a.account.localeCompare(b.account));
 }

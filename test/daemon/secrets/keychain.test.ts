@@ -8,6 +8,9 @@ import type { TestContext } from 'vitest';
 import { parseConfig } from '../../../daemon/config/load-config.js';
 import {
   deleteKeychainSecret,
+  describeLast4,
+  INTERNAL_ACCOUNT_PREFIXES,
+  isInternalAccount,
   KeychainUnavailableError,
   listKeychainAccounts,
   readKeychainSecret,
@@ -79,6 +82,27 @@ describe('OS keychain secrets', () => {
     }
   });
 
+  it('lists only user secrets: Kagami\'s own keys are left out, a PEM shows no tail, control characters are replaced', (ctx) => {
+    requireKeychain(ctx);
+    const suffix = randomBytes(6).toString('hex');
+    const pem = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAbc\n-----END PRIVATE KEY-----\n';
+    const internal = [`${INTERNAL_ACCOUNT_PREFIXES.auditCheckpoint}${suffix}`, `${INTERNAL_ACCOUNT_PREFIXES.policySigning}${suffix}`];
+    const userPem = `test:pem-${suffix}`;
+    try {
+      for (const name of internal) writeKeychainSecret(name, pem);
+      writeKeychainSecret(userPem, pem);
+      writeKeychainSecret(account, 'sk-live-ab\u001b[2J');
+      const listed = listKeychainAccounts();
+      expect(listed.map((entry) => entry.account)).not.toEqual(expect.arrayContaining([internal[0]]));
+      expect(listed.map((entry) => entry.account)).not.toEqual(expect.arrayContaining([internal[1]]));
+      expect(listed.filter((entry) => isInternalAccount(entry.account))).toEqual([]);
+      expect(listed.find((entry) => entry.account === userPem)?.last4).toBe('');
+      expect(listed.find((entry) => entry.account === account)?.last4).toBe('?[2J');
+    } finally {
+      for (const name of [...internal, userPem]) deleteKeychainSecret(name);
+    }
+  });
+
   it('resolves a config { keychain: ACCOUNT } ref into provider.secrets', (ctx) => {
     requireKeychain(ctx);
     writeKeychainSecret(account, 'sk-from-keychain-42');
@@ -95,6 +119,15 @@ describe('OS keychain secrets', () => {
     expect(() =>
       parseConfig(`providers:\n  - id: openai\n    type: openai\n    api_key: { keychain: "${account}" }\n`, 'kagami.yaml', { env: {} }),
     ).toThrow(`kagami.yaml:4:14: providers[0].api_key: provider "openai": keychain account "${account}" (service "kagami") has no entry`);
+  });
+});
+
+describe('describeLast4', () => {
+  it('shows the last 4 characters, control characters as "?", and nothing of a PEM', () => {
+    expect(describeLast4('sk-live-abcd1234')).toBe('1234');
+    expect(describeLast4('abc\n')).toBe('abc?');
+    expect(describeLast4('x\u0007\u009b\t')).toBe('x???');
+    expect(describeLast4('-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n')).toBe('');
   });
 });
 
