@@ -2,11 +2,14 @@
 // at creation; SQLite keeps only its SHA-256 (plus a short display prefix), so a copy of the
 // database does not hand out working keys.
 //
-// verify() runs on every request, so it never touches SQLite: it looks the hash up in an
-// in-memory Map. The Map is rebuilt when SQLite's `PRAGMA data_version` changes, which
-// happens when another connection (the `kagami keys` CLI, another daemon) commits; that is
-// checked on a timer (default every 500 ms), so a revoke from the CLI takes effect in a running
-// daemon within a second. Comparing hashes through a Map lookup leaks no timing information
+// verify() runs on every request, so it answers known keys from an in-memory Map. The Map is
+// rebuilt when SQLite's `PRAGMA data_version` changes, which happens when another connection
+// (the `kagami keys` CLI) commits; that is checked on a timer (default every 500 ms), so a
+// revoke from the CLI takes effect in a running daemon within a second. A key the Map does not
+// know may have been created a moment ago (`KEY=$(kagami keys create …)` then a call at once),
+// so a miss is looked up once by hash (UNIQUE, so indexed) before the caller gets a 401; misses
+// are remembered briefly, in a bounded Map, so a client repeating a bad key costs no SQLite
+// read per request. Comparing hashes through a Map lookup leaks no timing information
 // about the key itself (an attacker would need SHA-256 preimages), so no constant-time compare.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../pipeline/context.js';
@@ -16,6 +19,10 @@ import type { SqliteDatabase } from './db.js';
 export const KEY_PREFIX = 'sk-kagami-';
 const KEY_RANDOM_CHARS = 40;
 const DISPLAY_CHARS = 6;
+/** How long an unknown key's hash is answered from memory; a reload forgets them all anyway. */
+const MISS_TTL_MS = 5_000;
+/** At most this many remembered misses (oldest dropped first), whatever a client sends. */
+const MISS_CACHE_MAX = 10_000;
 
 export interface CreateKeyInput {
   readonly tenant: string;
@@ -40,6 +47,8 @@ export interface VirtualKeyInfo {
 export interface KeyStoreOptions {
   /** How often to look for changes by other processes, ms (default 500; 0 = never, call refresh()). */
   readonly refreshMs?: number;
+  /** Clock for the miss cache (tests). */
+  readonly now?: () => number;
 }
 
 interface KeyRow {
@@ -73,6 +82,9 @@ function toInfo(row: KeyRow): VirtualKeyInfo {
 
 export class KeyStore {
   private principals = new Map<string, Principal>();
+  /** Hashes SQLite did not know (or knew only as revoked) → when to ask again. Insertion-ordered. */
+  private misses = new Map<string, number>();
+  private readonly now: () => number;
   private dataVersion = -1;
   private readonly timer: NodeJS.Timeout | null;
   private readonly statements;
@@ -86,11 +98,13 @@ export class KeyStore {
         'INSERT INTO keys_virtual (id, hash, prefix, tenant, user, role, models, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       active: db.prepare<[], KeyRow>('SELECT * FROM keys_virtual WHERE revoked_at IS NULL'),
+      activeByHash: db.prepare<[string], KeyRow>('SELECT * FROM keys_virtual WHERE hash = ? AND revoked_at IS NULL'),
       // Creation order: ids are random, so two keys made in the same millisecond are ordered by rowid.
       all: db.prepare<[], KeyRow>('SELECT * FROM keys_virtual ORDER BY created_at, rowid'),
       revoke: db.prepare<[number, string]>('UPDATE keys_virtual SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
+    this.now = options.now ?? Date.now;
     this.reload();
     const refreshMs = options.refreshMs ?? 500;
     this.timer = refreshMs > 0 ? setInterval(() => this.refresh(), refreshMs).unref() : null;
@@ -119,10 +133,14 @@ export class KeyStore {
     return { id, key, info: toInfo(row) };
   }
 
-  /** The caller for a presented key, or null (unknown or revoked). Sync, no I/O. */
+  /**
+   * The caller for a presented key, or null (unknown or revoked). Sync: known keys from memory,
+   * an unknown one with at most one indexed read per MISS_TTL_MS.
+   */
   verify(presented: string): Principal | null {
     if (!presented.startsWith(KEY_PREFIX)) return null;
-    return this.principals.get(hashKey(presented)) ?? null;
+    const hash = hashKey(presented);
+    return this.principals.get(hash) ?? this.lookUpMiss(hash);
   }
 
   /** Every key, revoked ones included, oldest first. */
@@ -161,18 +179,42 @@ export class KeyStore {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /** A key created since the last reload (by another connection), or null, remembered briefly. */
+  private lookUpMiss(hash: string): Principal | null {
+    const now = this.now();
+    const retryAt = this.misses.get(hash);
+    if (retryAt !== undefined && retryAt > now) return null;
+    const row = this.statements.activeByHash.get(hash);
+    if (row !== undefined) {
+      this.misses.delete(hash);
+      const principal = toPrincipal(row);
+      this.principals.set(hash, principal);
+      return principal;
+    }
+    this.misses.delete(hash); // re-inserted at the end: the Map stays ordered by age
+    if (this.misses.size >= MISS_CACHE_MAX) {
+      const oldest = this.misses.keys().next();
+      if (!oldest.done) this.misses.delete(oldest.value);
+    }
+    this.misses.set(hash, now + MISS_TTL_MS);
+    return null;
+  }
+
   private reload(): void {
     this.dataVersion = this.statements.dataVersion.get() as number;
     const next = new Map<string, Principal>();
-    for (const row of this.statements.active.all()) {
-      next.set(row.hash, {
-        keyId: row.id,
-        tenant: row.tenant,
-        user: row.user,
-        role: row.role,
-        models: row.models === null ? null : Object.freeze(JSON.parse(row.models) as string[]),
-      });
-    }
+    for (const row of this.statements.active.all()) next.set(row.hash, toPrincipal(row));
     this.principals = next;
+    this.misses = new Map();
   }
+}
+
+function toPrincipal(row: KeyRow): Principal {
+  return {
+    keyId: row.id,
+    tenant: row.tenant,
+    user: row.user,
+    role: row.role,
+    models: row.models === null ? null : Object.freeze(JSON.parse(row.models) as string[]),
+  };
 }

@@ -77,14 +77,41 @@ describe('KeyStore', () => {
     expect(() => store.create({ tenant: ' ', user: 'a' })).toThrow(/needs a tenant/);
   });
 
+  it('verifies a key created through another connection at once, before any refresh', () => {
+    const daemon = newStore(0);
+    const cli = newStore();
+    const { id, key } = cli.create({ tenant: 't', user: 'u', models: ['m'] });
+    expect(daemon.verify(key)).toEqual({ keyId: id, tenant: 't', user: 'u', role: null, models: ['m'] });
+    // A revoked key is not found that way.
+    const revoked = cli.create({ tenant: 't', user: 'v' });
+    cli.revoke(revoked.id);
+    expect(daemon.verify(revoked.key)).toBeNull();
+  });
+
+  it('reads SQLite once for a repeated unknown key, and again only after a few seconds', () => {
+    let now = 1_000_000;
+    const db = openDatabase(dir);
+    open.push(db);
+    const store = new KeyStore(db, { refreshMs: 0, now: () => now });
+    stores.push(store);
+    const statementGet = vi.spyOn(Object.getPrototypeOf(db.prepare('SELECT 1')) as { get: () => unknown }, 'get');
+    const bad = 'sk-kagami-' + 'x'.repeat(40);
+    for (let i = 0; i < 100; i++) expect(store.verify(bad)).toBeNull();
+    expect(statementGet).toHaveBeenCalledTimes(1);
+    now += 5_001;
+    expect(store.verify(bad)).toBeNull();
+    expect(statementGet).toHaveBeenCalledTimes(2);
+    // Not our prefix: never a read.
+    expect(store.verify('sk-proj-abc')).toBeNull();
+    expect(statementGet).toHaveBeenCalledTimes(2);
+  });
+
   it('sees a revoke made through another connection on its next refresh tick', () => {
     vi.useFakeTimers();
     const daemon = newStore(500);
     const cli = newStore();
     const { id, key } = cli.create({ tenant: 't', user: 'u' });
-    expect(daemon.verify(key)).toBeNull(); // not yet: the daemon has not looked
-    vi.advanceTimersByTime(500);
-    expect(daemon.verify(key)?.keyId).toBe(id);
+    expect(daemon.verify(key)?.keyId).toBe(id); // looked up by hash on the first miss
     cli.revoke(id);
     expect(daemon.verify(key)?.keyId).toBe(id);
     vi.advanceTimersByTime(500);
