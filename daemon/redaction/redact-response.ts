@@ -2,7 +2,9 @@
 // PII the model emits (per each type's response action), in a JSON answer or inline in a stream
 // of chunk objects (chat.completion.chunk: delta.content and tool-call argument deltas;
 // text_completion: choices[].text). One StreamRedactor per choice and per tool call, so a match
-// split across chunks is still caught; held text is released when its choice finishes.
+// split across chunks is still caught; held text is released when its choice finishes, or
+// earlier when the choice moves on to another field (content, then a tool call, then the
+// next), so the client gets content and tool calls in the upstream's order.
 import type { EntityType, ResponseAction } from '../../shared/schemas/redaction.js';
 import type { JsonObject } from '../pipeline/context.js';
 import type { RedactionEngine } from './engine.js';
@@ -54,14 +56,20 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
     return redactor;
   }
 
-  /** Flushes every redactor of one choice; returns the chunk deltas to emit (content, tool calls). */
-  async function flushChoice(choice: number): Promise<{ content: string; text: string; toolCalls: { index: number; arguments: string }[] }> {
+  /**
+   * Flushes every open redactor of one choice (but those `keep` names); returns the chunk deltas
+   * to emit (content, tool calls).
+   */
+  async function flushChoice(
+    choice: number,
+    keep: readonly string[] = [],
+  ): Promise<{ content: string; text: string; toolCalls: { index: number; arguments: string }[] }> {
     let content = '';
     let text = '';
     const toolCalls: { index: number; arguments: string }[] = [];
     for (const [location, redactor] of redactors) {
       const prefix = `response.choices[${choice}].`;
-      if (!location.startsWith(prefix) || finished.has(location)) continue;
+      if (!location.startsWith(prefix) || finished.has(location) || keep.includes(location)) continue;
       const rest = await redactor.flush();
       finished.add(location);
       if (rest === '') continue;
@@ -88,14 +96,22 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
       const index = typeof choice.index === 'number' ? choice.index : 0;
       const delta = choice.delta;
       if (isObject(delta)) {
-        if (typeof delta.content === 'string') delta.content = await redactorFor(`response.choices[${index}].content`, false).push(delta.content);
-        if (Array.isArray(delta.tool_calls)) {
-          for (const call of delta.tool_calls as unknown[]) {
-            if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') continue;
-            const toolIndex = typeof call.index === 'number' ? call.index : 0;
-            const location = `response.choices[${index}].tool_calls[${toolIndex}].function.arguments`;
-            call.function.arguments = await redactorFor(location, true).push(call.function.arguments);
-          }
+        const contentAt = `response.choices[${index}].content`;
+        const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]).filter(isObject) : [];
+        const callAt = (call: Record<string, unknown>): string =>
+          `response.choices[${index}].tool_calls[${typeof call.index === 'number' ? call.index : 0}].function.arguments`;
+        // What the choice's other fields still hold goes out first, in a chunk of its own.
+        const fields = [...(typeof delta.content === 'string' ? [contentAt] : []), ...calls.map(callAt)];
+        if (fields.length > 0) {
+          const before = flushChunk(chunk, index, await flushChoice(index, fields));
+          if (before !== null) out.push(before);
+        }
+        if (typeof delta.content === 'string') delta.content = await redactorFor(contentAt, false).push(delta.content);
+        for (const call of calls) {
+          // Content and earlier calls of this same delta come before this call: theirs is appended.
+          appendRest(choice, await flushChoice(index, [callAt(call)]));
+          if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
+          call.function.arguments = await redactorFor(callAt(call), true).push(call.function.arguments);
         }
       } else if (typeof choice.text === 'string') {
         choice.text = await redactorFor(`response.choices[${index}].text`, false).push(choice.text);

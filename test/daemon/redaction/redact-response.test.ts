@@ -94,6 +94,52 @@ describe('redactStream', () => {
     expect(JSON.parse(args)).toEqual({ to: 'alice@example.com', card: '[CREDIT_CARD]' });
   });
 
+  it('sends held content before the first tool-call delta, and a tool call\'s held arguments before the next call', async () => {
+    const { response } = setup();
+    const call = (index: number, args: string, id?: string) => ({
+      index: 0,
+      delta: { tool_calls: [{ index, ...(id ? { id, type: 'function', function: { name: 'f', arguments: args } } : { function: { arguments: args } }) }] },
+      finish_reason: null,
+    });
+    const out = await collect(
+      response.redactStream(
+        from([
+          chunk([content(0, 'Let me check, call +44 20 7946')]),
+          chunk([content(0, ' 0958 first')]),
+          chunk([call(0, '', 'call_1')]),
+          chunk([call(0, '{"to":"<EMAIL_1>","n":"4111"}')]),
+          chunk([call(1, '', 'call_2')]),
+          chunk([call(1, '{"q":"x"}')]),
+          chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
+        ]),
+      ),
+    );
+    // What a client sees, in order: each content piece and each tool-call fragment.
+    const events: string[] = [];
+    for (const c of out) {
+      for (const choice of c.choices as { delta: { content?: string; tool_calls?: { index: number; function?: { arguments?: string } }[] } }[]) {
+        if (choice.delta.content) events.push(`content:${choice.delta.content}`);
+        for (const tc of choice.delta.tool_calls ?? []) events.push(`call${tc.index}:${tc.function?.arguments ?? ''}`);
+      }
+    }
+    const firstCall = events.findIndex((event) => event.startsWith('call'));
+    expect(events.slice(0, firstCall).map((event) => event.replace('content:', '')).join('')).toBe('Let me check, call [PHONE] first');
+    expect(events.slice(firstCall).some((event) => event.startsWith('content'))).toBe(false);
+    const call0 = events.filter((event) => event.startsWith('call0:')).map((event) => event.slice(6)).join('');
+    expect(JSON.parse(call0)).toEqual({ to: 'alice@example.com', n: '4111' });
+    // Call 0's held arguments went out before call 1 started.
+    expect(events.findLastIndex((event) => event.startsWith('call0:') && event !== 'call0:')).toBeLessThan(events.indexOf('call1:'));
+  });
+
+  it('appends held content to a delta that carries both content and the first tool call', async () => {
+    const { response } = setup();
+    const both = { index: 0, delta: { content: ' 0958 now', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }, finish_reason: null };
+    const out = await collect(response.redactStream(from([chunk([content(0, 'call +44 20 7946')]), chunk([both]), chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }])])));
+    expect(out).toHaveLength(3);
+    expect(texts(out)[0]).toBe('call [PHONE] now');
+    expect(out[1]).toMatchObject({ choices: [{ delta: { content: '[PHONE] now', tool_calls: [{ index: 0, id: 'call_1' }] } }] });
+  });
+
   it('sends what is still held in one extra chunk when the upstream ends without finish_reason', async () => {
     const { response } = setup();
     const out = await collect(response.redactStream(from([chunk([content(0, 'call +44 20 7946')]), chunk([content(0, ' 0958')])])));
