@@ -83,12 +83,12 @@ function checkFile(file: string, config: RoutingConfig | null): CheckResult {
     if (!(error instanceof PolicyError)) throw error;
     return { file, ok: false, issues: error.issues.map(formatIssue), warnings: [] };
   }
-  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
   const summary = [
     `version ${policy.version}`,
     count(Object.keys(policy.endpoints).length, 'endpoint'),
     `${count(policy.rules.length, 'rule')} + default`,
-    count(policy.dataClasses.length, 'data class'),
+    count(policy.dataClasses.length, 'data class', 'data classes'),
     count(policy.limits.length, 'limit'),
     count(policy.budgets.length, 'budget'),
   ].join(', ');

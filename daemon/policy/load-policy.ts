@@ -27,11 +27,40 @@ export function parsePolicy(text: string, fileName: string): CompiledPolicy {
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   if (!validatePolicy.Check(value)) {
     for (const { path, message, where } of describeSchemaErrors(value)) report(path, message, where);
+    reportReferenceProblems(value, { fileName, text, report });
     throw new PolicyError(sortIssues(issues));
   }
   const compiled = compilePolicy(value, { fileName, text, report });
   if (issues.length > 0) throw new PolicyError(sortIssues(issues));
   return compiled;
+}
+
+/**
+ * On a document with schema errors, still reports what only compiling finds (unknown
+ * endpoints and data classes, on-prem conflicts…), so one `policy check` run lists every
+ * problem, not the second half after the first is fixed. Only when the document's skeleton
+ * (endpoints, rules, default, data_classes) has the right shape; a compile that trips over a
+ * malformed part adds nothing, since the schema errors already say what is wrong there.
+ */
+function reportReferenceProblems(value: unknown, options: Parameters<typeof compilePolicy>[1]): void {
+  if (!hasUsableSkeleton(value)) return;
+  // A rule missing its `when` (a schema error already) is compiled as matching everything.
+  const rules = (value.rules as Record<string, unknown>[] | undefined)?.map((rule) => ({ ...rule, when: rule.when ?? {} }));
+  try {
+    compilePolicy({ ...value, ...(rules ? { rules } : {}) } as unknown as Policy, options);
+  } catch {
+    // a malformed part the schema errors already name
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function hasUsableSkeleton(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value) || !isRecord(value.endpoints) || !isRecord(value.default)) return false;
+  if (!Object.values(value.endpoints).every(isRecord)) return false;
+  if (value.data_classes !== undefined && !(isRecord(value.data_classes) && Object.values(value.data_classes).every(isRecord))) return false;
+  const rules = value.rules;
+  return rules === undefined || (Array.isArray(rules) && rules.every((rule) => isRecord(rule) && (rule.when === undefined || isRecord(rule.when))));
 }
 
 /** Reads and parses a policy file. */

@@ -122,6 +122,39 @@ default: { route_to: a }
     expect(err).toContain(`${path}:7:15: rules[0].route_to: unknown endpoint "b" (declared under endpoints: a; or $requested)`);
   });
 
+  it('reports schema and reference problems in the same run (a rule missing its when is still checked)', async () => {
+    const path = file(
+      'mixed.yaml',
+      `version: 1
+endpoints:
+  a: { provider: x, model: m }
+rules:
+  - name: r1
+    when: { data_class: secret }
+    route_to: b
+  - name: r2
+    strategy: { type: cheapest, targets: [a, c], latency_weight: 1.7 }
+    colour: blue
+default: { route_to: a }
+`,
+    );
+    expect(await kagami('policy', 'check', path)).toBe(1);
+    const lines = err.trim().split('\n');
+    expect(lines).toContain(`${path}:6:25: rules[0].when.data_class: unknown data class "secret" (declared under data_classes: none)`);
+    expect(lines).toContain(`${path}:7:15: rules[0].route_to: unknown endpoint "b" (declared under endpoints: a; or $requested)`);
+    expect(lines.find((l) => l.startsWith(`${path}:9:46: rules[1].strategy.targets[1]: unknown endpoint "c"`))).toBeDefined();
+    expect(lines).toContain(`${path}:9:66: rules[1].strategy.latency_weight: must be <= 1`);
+    expect(lines).toContain(`${path}:10:5: rules[1].colour: unknown field`);
+    expect(lines).toContain(`${path}:8:5: rules[1]: missing required field when`);
+    expect(lines.at(-1)).toBe(`${path}: 6 problems`);
+  });
+
+  it('says "data classes" in the summary', async () => {
+    const path = file('plain.yaml', 'version: 1\nendpoints:\n  a: { provider: x, model: m }\ndefault: { route_to: a }\n');
+    expect(await kagami('policy', 'check', path)).toBe(0);
+    expect(out).toBe(`${path}: OK (version 1, 1 endpoint, 0 rules + default, 0 data classes, 0 limits, 0 budgets)\n`);
+  });
+
   it('checks several files and fails when any is invalid; --json gives the same verdicts', async () => {
     const good = file('good.yaml', POLICY);
     const bad = file('bad.yaml', 'version: 0\nendpoints: {}\ndefault: { route_to: nowhere }\n');

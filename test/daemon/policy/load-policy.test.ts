@@ -68,6 +68,8 @@ describe('parsePolicy', () => {
       .replace('tz: Asia/Tokyo', 'tz: Mars/Olympus');
     expect(issuesOf(text)).toEqual([
       'team.yaml:10:5: endpoints.mini.colour: unknown field',
+      'team.yaml:19:15: rules[0].route_to: unknown endpoint "nowhere" (declared under endpoints: onprem, mini; or $requested)',
+      'team.yaml:21:91: rules[1].when.time.tz: unknown time zone "Mars/Olympus"',
     ]);
     const semantic = valid.replace('route_to: onprem', 'route_to: nowhere').replace('tz: Asia/Tokyo', 'tz: Mars/Olympus');
     expect(issuesOf(semantic)).toEqual([
