@@ -12,9 +12,12 @@ export interface ConfigIssue {
   /** Dotted path with [i] indices, e.g. `providers[1].base_url`; '' for the whole file. */
   readonly path: string;
   readonly message: string;
+  /** The command-line flag that set the value (`--host`), named instead of the file's place. */
+  readonly flag?: string;
 }
 
 export function formatIssue(issue: ConfigIssue): string {
+  if (issue.flag !== undefined) return `${issue.flag}: ${issue.message}`;
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
   return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
 }

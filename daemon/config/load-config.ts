@@ -102,10 +102,10 @@ function buildConfig(raw: Record<string, unknown>, source: SourceMap, file: stri
   if (!validator.Check(value)) {
     // Report the cross-checks too (they tolerate ill-typed parts), so one pass shows everything.
     const all = [...schemaIssues(ConfigFile as unknown as Record<string, unknown>, validator.Errors(value), source), ...crossCheck(value, source, options)];
-    throw new ConfigError(all.sort((a, b) => a.line - b.line || a.col - b.col));
+    throw new ConfigError(blameOverrides(all, options.overrides).sort((a, b) => a.line - b.line || a.col - b.col));
   }
   const issues = crossCheck(value, source, options);
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(blameOverrides(issues, options.overrides));
 
   const providers: ResolvedProvider[] = [];
   for (const [index, provider] of value.providers.entries()) {
@@ -144,6 +144,20 @@ function applyOverrides(raw: Record<string, unknown>, overrides: LoadConfigOptio
   const out: Record<string, unknown> = { ...raw, listen };
   if (overrides.data_dir !== undefined) out.data_dir = overrides.data_dir;
   return out;
+}
+
+/** Each override's config path and the command-line flag that sets it. */
+const OVERRIDE_FLAGS = { host: ['listen.host', '--host'], port: ['listen.port', '--port'], data_dir: ['data_dir', '--data-dir'] } as const;
+
+/** A value given on the command line is blamed on its flag, not on the file's line (which may say otherwise). */
+function blameOverrides(issues: ConfigIssue[], overrides: LoadConfigOptions['overrides']): ConfigIssue[] {
+  if (!overrides) return issues;
+  const flags = new Map<string, string>();
+  for (const [key, [path, flag]] of Object.entries(OVERRIDE_FLAGS)) if (overrides[key as keyof typeof OVERRIDE_FLAGS] !== undefined) flags.set(path, flag);
+  return issues.map((issue) => {
+    const flag = flags.get(issue.path);
+    return flag === undefined ? issue : { ...issue, line: 0, col: 0, flag };
+  });
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);

@@ -154,7 +154,16 @@ describe('loadConfig results', () => {
   it('applies command-line overrides before validating them', () => {
     const config = parseConfig('listen: { port: 9000 }\n', 'kagami.yaml', { env: {}, overrides: { port: 0 } });
     expect(config.listen.port).toBe(0);
-    expect(() => parseConfig('', 'kagami.yaml', { env: {}, overrides: { host: '10.0.0.1' } })).toThrow(/listen\.host: must be a loopback address/);
+    expect(() => parseConfig('', 'kagami.yaml', { env: {}, overrides: { host: '10.0.0.1' } })).toThrow(/--host: must be a loopback address/);
+  });
+
+  it('blames an invalid override on its flag, not on the file line it replaced', () => {
+    const text = 'listen:\n  host: 127.0.0.1\n  port: 8765\nmodels: [{ name: m, provider: nowhere }]\n';
+    expect(problems(text, { overrides: { host: '0.0.0.0', port: 70000, data_dir: '/tmp/x' } })).toEqual([
+      '--port: must be <= 65535',
+      '--host: must be a loopback address (127.0.0.1, ::1 or localhost): kagami never listens on the network, got "0.0.0.0"',
+      'kagami.yaml:4:31: models[0].provider: unknown provider "nowhere" (no providers are configured)',
+    ]);
   });
 });
 
