@@ -80,7 +80,21 @@ export function loadCheckpointKey(options: LoadCheckpointKeyOptions): LoadedChec
 
 /** Reads an SPKI PEM public key (for `kagami audit verify --public-key FILE`). */
 export function readPublicKeyFile(path: string): KeyObject {
-  return createPublicKey(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new Error(`cannot read the public key file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const expected = `expected a PEM "-----BEGIN PUBLIC KEY-----" such as <data_dir>/${CHECKPOINT_PUBLIC_KEY_FILE}`;
+  let key: KeyObject;
+  try {
+    key = createPublicKey(text);
+  } catch (cause) {
+    throw new Error(`${path} is not an Ed25519 public key (${expected})`, { cause });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${path} is a ${key.asymmetricKeyType ?? 'unknown'} key, not an Ed25519 public key (${expected})`);
+  return key;
 }
 
 export function keyIdOf(publicKey: KeyObject): string {

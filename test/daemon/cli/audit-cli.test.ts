@@ -3,6 +3,7 @@
 // key where the daemon keeps it: the OS keychain, or the 0600 file when none is reachable).
 // Tampering with the SQLite file (edit, delete, insert, whole-file swap) makes verify name
 // the row and exit 1.
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,17 @@ describe('kagami audit / siem CLI', () => {
     it('passes the untouched trail with its checkpoints verified', async () => {
       expect(await kagami('audit', 'verify')).toBe(0);
       expect(stdout).toMatch(/^audit trail intact: 16 rows, seq 1…16, [1-9]\d* signed checkpoints verified\n/);
+    });
+
+    it('refuses a --public-key file that is not an Ed25519 public key, naming it', async () => {
+      expect(await kagami('audit', 'verify', '--public-key', configFile)).toBe(1);
+      expect(stderr).toContain(`kagami audit: ${configFile} is not an Ed25519 public key (expected a PEM "-----BEGIN PUBLIC KEY-----"`);
+      const rsa = join(dir, 'rsa.pub');
+      writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }));
+      expect(await kagami('audit', 'verify', '--public-key', rsa)).toBe(1);
+      expect(stderr).toContain(`${rsa} is a rsa key, not an Ed25519 public key`);
+      expect(await kagami('audit', 'verify', '--public-key', join(dir, 'missing.pub'))).toBe(1);
+      expect(stderr).toContain(`cannot read the public key file ${join(dir, 'missing.pub')}: ENOENT`);
     });
 
     it('names an edited row', async () => {
