@@ -44,7 +44,7 @@ export function formatRow(trail: TrailRow): string {
     const who = `${row.tenant ?? '-'}/${row.user ?? '-'}`;
     const route = row.provider ? ` -> ${row.provider}/${row.upstream_model ?? '-'}` : '';
     const cost = row.cost_usd === null ? '' : ` $${row.cost_usd.toFixed(6)}`;
-    const redacted = Object.entries(row.redactions).map(([key, n]) => `${key}x${n}`).join(',');
+    const redacted = Object.entries(row.redactions).map(([key, n]) => `${key}×${n}`).join(',');
     const error = row.error_code ? ` ${row.error_code}` : '';
     return `${time(row.ts)} #${row.seq} request ${row.status}${error} ${who} ${row.requested_model ?? '-'}${route} ${Math.round(row.latency_ms)}ms${cost}${redacted ? ` redacted=${redacted}` : ''}${row.cache_hit ? ' cache' : ''} trace=${row.trace_id}`;
   }

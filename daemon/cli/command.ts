@@ -31,9 +31,12 @@ export function parseFlags<const T extends Options>(argv: readonly string[], opt
   }
 }
 
+/** How a flag is written on the command line: `-n` for a one-letter one, `--port` otherwise. */
+const spelled = (flag: string): string => (flag.length === 1 ? `-${flag}` : `--${flag}`);
+
 /** A required string flag, or a UsageError naming it. */
 export function requireFlag(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw new UsageError(`missing --${flag}`);
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing ${spelled(flag)}`);
   return value;
 }
 
@@ -41,7 +44,7 @@ export function requireFlag(value: string | undefined, flag: string): string {
 export function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`${spelled(flag)} must be an integer from ${min} to ${max}, got "${value}"`);
   return number;
 }
 
@@ -49,6 +52,6 @@ export function integerFlag(value: string | undefined, flag: string, min: number
 export function numberFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isFinite(number) || number < min || number > max) throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${value}"`);
+  if (!Number.isFinite(number) || number < min || number > max) throw new UsageError(`${spelled(flag)} must be a number from ${min} to ${max}, got "${value}"`);
   return number;
 }

@@ -41,6 +41,6 @@ describe('tailTrail', () => {
   it('formats one readable line per row', async () => {
     const lines: string[] = [];
     await tailTrail(createAuditStore(trail.db), { count: 1, follow: false, json: false, signal: new AbortController().signal, write: (line) => lines.push(line) });
-    expect(lines).toEqual(['2025-10-09T08:53:20.000Z #5 request 200 acme/alice gpt-4o-mini -> openai/gpt-4o-mini-2024-07-18 812ms $0.000020 redacted=EMAIL:maskx1 trace=t5\n']);
+    expect(lines).toEqual(['2025-10-09T08:53:20.000Z #5 request 200 acme/alice gpt-4o-mini -> openai/gpt-4o-mini-2024-07-18 812ms $0.000020 redacted=EMAIL:mask×1 trace=t5\n']);
   });
 });

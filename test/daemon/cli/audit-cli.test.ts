@@ -150,8 +150,14 @@ describe('kagami audit / siem CLI', () => {
     expect(await kagami('audit', 'tail', '-n', '3')).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^2026-11-20T10:11:00\.000Z #14 request 200 acme\/alice gpt-4o-mini -> openai\/gpt-4o-mini-2024-07-18 812ms \$0\.000020 redacted=EMAIL:maskx1 trace=trace-11$/);
+    expect(lines[0]).toMatch(/^2026-11-20T10:11:00\.000Z #14 request 200 acme\/alice gpt-4o-mini -> openai\/gpt-4o-mini-2024-07-18 812ms \$0\.000020 redacted=EMAIL:mask×1 trace=trace-11$/);
     expect(lines[2]).toMatch(/^\S+ #16 admin audit\.checkpoint by daemon /);
+  });
+
+  it('tail names -n as written when its value is bad', async () => {
+    expect(await kagami('audit', 'tail', '-n', 'abc')).toBe(2);
+    expect(stderr).toContain('-n must be an integer from 0 to 100000, got "abc"');
+    expect(stderr).not.toContain('--n');
   });
 
   it('siem status reads the stored cursors when no daemon answers', async () => {
