@@ -56,6 +56,8 @@ export interface Usage {
   cachedTokens?: number;
   /** Prompt tokens written to the provider's prompt cache (Anthropic, Bedrock); part of promptTokens. */
   cacheWriteTokens?: number;
+  /** The upstream reported no usage: counted by the gateway's tokenizer (forwardUpstream). */
+  estimated?: boolean;
 }
 
 /** A non-streaming answer (OpenAI-shaped body) or an error already mapped to a GatewayError. */

@@ -67,14 +67,8 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
       ctx.responseHeaders['x-kagami-budget-warning'] = annotation.budgetWarnings.join('; ');
     }
 
-    // Streams: ask the upstream for its usage (OpenAI's stream_options.include_usage) so limits
-    // and budgets count real tokens; the usage chunk is passed on only if the client asked too.
-    const stream = ctx.request.op !== 'embedding' && ctx.request.body.stream === true;
-    const clientWantsUsage = isRecord(ctx.request.body.stream_options) && ctx.request.body.stream_options.include_usage === true;
-    if (stream && !clientWantsUsage) {
-      ctx.request.body.stream_options = { ...(isRecord(ctx.request.body.stream_options) ? ctx.request.body.stream_options : {}), include_usage: true };
-    }
-
+    // forwardUpstream gets every answer's usage (streams included, counted by the tokenizer when
+    // the upstream reports none); this stage settles limits and budgets with it.
     let settled = false;
     /** Answer text, counted only when the upstream reports no usage. */
     let streamedText = '';
@@ -84,6 +78,7 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
       runtime.budgets.release(budget.hold);
       const cacheHit = (ctx.annotations.cache as { hit?: boolean } | undefined)?.hit === true;
       let usage = ctx.usage;
+      if (usage?.estimated === true) annotation.usageEstimated = true;
       if (usage === undefined && (ok || streamedText !== '') && ctx.target !== undefined && !cacheHit) {
         // No usage reported (an upstream that never does, a stream cut short): charge what it was
         // sent and what it answered, counted with the tokenizer.
@@ -127,8 +122,6 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
             for (const choice of choices as { delta?: { content?: unknown } }[]) {
               if (typeof choice.delta?.content === 'string') streamedText += choice.delta.content;
             }
-            // The usage-only chunk the client did not ask for.
-            if (!clientWantsUsage && choices.length === 0 && chunk.usage !== undefined) continue;
           }
           yield chunk;
         }
@@ -139,10 +132,6 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
     }
     return { ...outcome, events: settleAfterStream() };
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function setRateLimitHeaders(headers: Record<string, string>, admission: Admission): void {

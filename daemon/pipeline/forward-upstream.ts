@@ -2,12 +2,17 @@
 // Fails over to the next candidate on connect errors, 5xx and timeouts, but only before
 // anything reached the client (a stream is committed once its first chunk arrived).
 // Breakers, retry budget and latency tracking come in through `attemptPolicy`.
+// Every answer gets its usage (the audit row's tokens and cost depend on it): a stream asks the
+// upstream for it (OpenAI's stream_options.include_usage; other wires always report it) and
+// passes the usage-only chunk on only if the client asked; an upstream that reports none is
+// counted with the tokenizer (prompt sent + answer received).
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import type { ProviderCapabilities } from '../providers/types.js';
+import { estimatePromptTokens } from '../routing/token-estimate.js';
 import { defaultAttemptPolicy, type AttemptPolicy } from '../upstream/attempt-policy.js';
 import { sendToUpstream } from '../upstream/send.js';
 import type { Upstreams } from '../upstream/upstreams.js';
-import type { Operation, Outcome, RequestContext, Stage, Target } from './context.js';
+import type { JsonObject, Operation, Outcome, RequestContext, Stage, Target, Usage } from './context.js';
 
 export interface ForwardUpstreamDeps {
   readonly upstreams: Upstreams;
@@ -41,6 +46,10 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
     ctx.annotations.route = route;
     const op = ctx.request.op;
     const stream = op !== 'embedding' && ctx.request.body.stream === true;
+    const clientStreamOptions = ctx.request.body.stream_options;
+    const clientWantsUsage = isRecord(clientStreamOptions) && clientStreamOptions.include_usage === true;
+    const hideUsage = stream && !clientWantsUsage;
+    const streamOptions = hideUsage ? { ...(isRecord(clientStreamOptions) ? clientStreamOptions : {}), include_usage: true } : clientStreamOptions;
     let lastError: GatewayError | undefined;
 
     for (let index = 0; index < ctx.candidates.length; index++) {
@@ -70,7 +79,7 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
       });
       const call = {
         op,
-        body: { ...ctx.request.body, model: target.upstreamModel },
+        body: hideUsage ? { ...ctx.request.body, model: target.upstreamModel, stream_options: streamOptions } : { ...ctx.request.body, model: target.upstreamModel },
         upstreamModel: target.upstreamModel,
         stream,
         connection: upstream.connection,
@@ -97,11 +106,11 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
         ctx.responseHeaders['x-kagami-upstream-model'] = target.upstreamModel;
         if (result.kind === 'json') {
           ctx.upstreamMs = (ctx.upstreamMs ?? 0) + result.upstreamMs;
-          if (result.usage !== undefined) ctx.usage = result.usage;
+          ctx.usage = result.usage ?? estimateUsage(call.body, answerText(result.body));
           policy.record(target, { ok: true, latencyMs: result.upstreamMs }, ctx);
           return { kind: 'json', status: result.status, body: result.body };
         }
-        return { kind: 'stream', status: result.status, events: result.events };
+        return { kind: 'stream', status: result.status, events: meterStream(result.events, ctx, call.body, hideUsage) };
       } catch (error) {
         const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'upstream call failed', { cause: error });
         const latencyMs = performance.now() - attemptStart;
@@ -119,4 +128,58 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
     }
     throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream target is available for this request (all circuit breakers open).');
   };
+}
+
+/**
+ * Passes a stream on, minus the usage-only chunk when the client did not ask for it, and counts
+ * the answer when the upstream reported no usage (also for a stream cut short after some text).
+ */
+async function* meterStream(events: AsyncIterable<JsonObject>, ctx: RequestContext, sent: JsonObject, hideUsage: boolean): AsyncGenerator<JsonObject> {
+  let text = '';
+  let ended = false;
+  try {
+    for await (const chunk of events) {
+      const choices = chunk.choices;
+      if (Array.isArray(choices)) {
+        if (choices.length === 0 && hideUsage && chunk.usage !== undefined && chunk.usage !== null) continue;
+        text += answerText(chunk);
+      }
+      yield chunk;
+    }
+    ended = true;
+  } finally {
+    // The upstream's own usage, if any, is already in ctx.usage (sendToUpstream's onStreamEnd).
+    if (ctx.usage === undefined && ctx.target !== undefined && (ended || text !== '')) ctx.usage = estimateUsage(sent, text);
+  }
+}
+
+/** Usage counted by the tokenizer: what was sent, and the answer text. */
+function estimateUsage(sent: JsonObject, answer: string): Usage {
+  const promptTokens = estimatePromptTokens(sent);
+  const completionTokens = answer === '' ? 0 : estimatePromptTokens({ prompt: answer });
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
+}
+
+/** The text of an answer or stream chunk: message/delta content, legacy completion text, tool-call arguments. */
+function answerText(body: JsonObject): string {
+  if (!Array.isArray(body.choices)) return '';
+  let text = '';
+  for (const choice of body.choices as { message?: AnswerPart; delta?: AnswerPart; text?: unknown }[]) {
+    const part = choice.message ?? choice.delta;
+    if (typeof part?.content === 'string') text += part.content;
+    if (typeof choice.text === 'string') text += choice.text;
+    if (Array.isArray(part?.tool_calls)) {
+      for (const call of part.tool_calls) if (typeof call?.function?.arguments === 'string') text += call.function.arguments;
+    }
+  }
+  return text;
+}
+
+interface AnswerPart {
+  content?: unknown;
+  tool_calls?: { function?: { arguments?: unknown } }[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
