@@ -16,7 +16,8 @@ Options:
   --latency-ms N           delay before the response headers
   --first-byte-ms N        streams: delay between headers and the first chunk
   --chunk-count N          content chunks per reply (default: one per word)
-  --chunk-size N           characters per chunk (reply = count × size characters)
+  --chunk-size N           characters per chunk (reply = count × size characters;
+                           with --echo, the echoed text cut into N-character chunks)
   --chunk-delay-ms N       streams: delay between chunks
   --reply TEXT             the assistant's reply text
   --echo                   reply with the last user message
@@ -65,6 +66,9 @@ async function run(argv: readonly string[]): Promise<number> {
   if (values['api-key-env'] !== undefined) {
     apiKey = process.env[values['api-key-env']] ?? null;
     if (apiKey === null || apiKey === '') throw new UsageError(`environment variable ${values['api-key-env']} is not set`);
+  }
+  if (values.echo && values['chunk-size'] !== undefined && values['chunk-count'] !== undefined) {
+    throw new UsageError('--echo sets the reply text: give it --chunk-size or --chunk-count, not both');
   }
   const minute = 60_000;
   const server = await startMockUpstream({

@@ -8,13 +8,16 @@ export type Json = Record<string, unknown>;
 
 /** How replies are shaped; every field is a simulator knob. */
 export interface ReplyShape {
-  /** The assistant text (split into chunks); ignored when chunkSize is set. */
+  /** The assistant text (split into chunks); ignored when chunkSize is set (unless echo). */
   readonly reply: string;
   /** Reply with the last user message instead of `reply`. */
   readonly echo: boolean;
   /** Number of content chunks; default: one per word of the reply. */
   readonly chunkCount: number | null;
-  /** Characters per content chunk; with chunkCount gives a reply of chunkCount × chunkSize chars. */
+  /**
+   * Characters per content chunk; with chunkCount gives a reply of chunkCount × chunkSize chars.
+   * With echo, the echoed text is cut into chunks of this size instead (chunkCount not used).
+   */
   readonly chunkSize: number | null;
   /** Answer requests that offer tools with a tool call (unless the last message is a tool result). */
   readonly toolCalls: boolean;
@@ -49,6 +52,10 @@ function lastUserText(messages: unknown): string {
 
 /** The content pieces for one reply, by the knobs. */
 export function splitReply(shape: ReplyShape, text: string): string[] {
+  if (shape.chunkSize !== null && shape.echo) {
+    const size = shape.chunkSize;
+    return Array.from({ length: Math.max(1, Math.ceil(text.length / size)) }, (_, i) => text.slice(i * size, (i + 1) * size));
+  }
   if (shape.chunkSize !== null) {
     const count = shape.chunkCount ?? 8;
     const piece = 'lorem ipsum dolor sit amet '.repeat(Math.ceil(shape.chunkSize / 27) + 1).slice(0, shape.chunkSize);

@@ -109,6 +109,15 @@ class EvenRate {
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Writes and resolves once the data has left for the socket. A response corks its socket until
+ * the next tick, so destroying it in the same tick as a write would drop what was written.
+ */
+const writeAndFlush = (res: ServerResponse, data: string): Promise<void> =>
+  new Promise((resolve) => {
+    res.write(data, () => resolve());
+  });
+
 function newStats(): MockUpstreamStats {
   return { requests: 0, completed: 0, aborted: 0, errors: 0, resets: 0, stalls: 0, byPath: {}, recent: [] };
 }
@@ -226,7 +235,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         // A fault after the headers of a JSON answer: headers, then (mid-stream) half the body.
         const text = JSON.stringify(reply);
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        if (fault.at === 'mid-stream') res.write(text.slice(0, Math.floor(text.length / 2)));
+        if (fault.at === 'mid-stream') await writeAndFlush(res, text.slice(0, Math.floor(text.length / 2)));
         else res.flushHeaders();
         faultAt(fault.at);
         return;
@@ -251,7 +260,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       if (i === faultIndex && faultAt('mid-stream')) return;
       if (i > 0 && knobs.chunkDelayMs > 0) await delay(knobs.chunkDelayMs);
       if (res.destroyed) return;
-      res.write(frames[i]);
+      // The half before a mid-stream reset must reach the client before the reset does.
+      if (i === faultIndex - 1) await writeAndFlush(res, frames[i] as string);
+      else res.write(frames[i]);
     }
     finished = true;
     res.end();

@@ -140,6 +140,34 @@ describe('mock upstream', () => {
     expect(server.stats.aborted).toBe(0); // the simulator hung up, not the client
   });
 
+  it('sends the first half of a stream, then resets, even without a chunk delay', async () => {
+    const { upstream: server } = await start({ reply: 'one two three four five six seven eight', faults: { reset: 'mid-stream' } });
+    const { received, error } = await new Promise<{ received: string; error: Error | null }>((resolve) => {
+      const req = request(`${server.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('error', (e) => resolve({ received: text, error: e }));
+        res.on('end', () => resolve({ received: text, error: null }));
+      });
+      req.end(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    expect(error).not.toBeNull(); // cut off, no clean end
+    const contents = [...received.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]);
+    // 11 frames (role, 8 words, finish, [DONE]): the first 5 arrive, the rest never do.
+    expect(contents).toEqual(['', 'one', ' two', ' three', ' four']);
+    expect(received).not.toContain('[DONE]');
+    expect(server.stats.resets).toBe(1);
+  });
+
+  it('with echo, cuts the echoed text into chunks of chunkSize characters', async () => {
+    const { client } = await start({ echo: true, chunkSize: 4, chunkCount: 9 });
+    const stream = await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'repeat me please' }] });
+    const pieces: string[] = [];
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content) pieces.push(chunk.choices[0].delta.content);
+    expect(pieces).toEqual(['repe', 'at m', 'e pl', 'ease']);
+  });
+
   it('stalls after the headers and counts the client giving up as aborted', async () => {
     const { upstream: server } = await start({ faults: { stall: 'after-headers' } });
     const controller = new AbortController();
