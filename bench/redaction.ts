@@ -7,10 +7,13 @@
 //   of the same sentences): CPU per chunk, characters held back after each chunk (what the
 //   client does not have yet), and the added time-to-first-token: a stream whose chunks arrive
 //   every INTERVAL_MS through the real stage, first visible text with redaction on vs off;
-//   the same for Japanese text (the kuromoji analyzer in its worker).
+//   the same for Japanese text (the kuromoji analyzer in its worker), and through the real daemon
+//   (buildApp on loopback, the mock upstream, the official openai client).
 import fs from 'node:fs';
 import path from 'node:path';
 import { encode, decode } from 'gpt-tokenizer/encoding/o200k_base';
+import OpenAI from 'openai';
+import { startMockUpstream } from '../daemon/mock-upstream/server.js';
 import type { JsonObject, Outcome, RequestContext } from '../daemon/pipeline/context.js';
 import { createRedactPrompt } from '../daemon/pipeline/redact-prompt.js';
 import { createRedactionEngine } from '../daemon/redaction/engine.js';
@@ -21,6 +24,7 @@ import { createResponseRedaction } from '../daemon/redaction/redact-response.js'
 import { createPiiScanner } from '../daemon/redaction/scanner.js';
 import { resolveRedactionSettings } from '../daemon/redaction/settings.js';
 import { StreamRedactor } from '../daemon/redaction/stream-redactor.js';
+import { startGateway } from '../test/support/gateway.js';
 
 const TARGET_P50_MS = 0.1;
 const ITERATIONS = 20_000;
@@ -219,6 +223,54 @@ async function measureJapaneseStream(): Promise<void> {
   }
 }
 
+const DAEMON_REPLIES: [string, string, number | null][] = [
+  ['English, one word per chunk', 'Thanks for reaching out. I checked your invoice from last month and found a difference in the billed amount.', null],
+  ['Japanese, 2 chars per chunk', '本日はお問い合わせいただき誠にありがとうございます。担当の山田太郎さんが確認いたしましたところ、書類は東京都渋谷区恵比寿１丁目１８－１にお送りしたとのことでした。', 2],
+  ['Japanese without 、。, 2 chars per chunk', '本日はお問い合わせいただき誠にありがとうございます担当の山田太郎さんが確認いたしましたところ書類は東京都渋谷区恵比寿１丁目１８－１にお送りしたとのことでした', 2],
+];
+
+/**
+ * Time from the request to the first visible content at an openai-SDK client, through the real
+ * daemon (real SQLite, keys, audit) and the mock upstream sending a chunk every INTERVAL_MS,
+ * redaction off and on. The stream is dropped once the first content arrived.
+ */
+async function measureDaemonFirstText(): Promise<void> {
+  console.log(`time to first visible content through the daemon (openai client, mock upstream, a chunk every ${INTERVAL_MS} ms, p50 of 7):`);
+  for (const [label, reply, charsPerChunk] of DAEMON_REPLIES) {
+    const p50: number[] = [];
+    for (const enabled of [false, true]) {
+      const chunkCount = charsPerChunk === null ? null : Math.ceil(reply.length / charsPerChunk);
+      const upstream = await startMockUpstream({ reply, chunkCount, chunkDelayMs: INTERVAL_MS, toolCalls: false });
+      const gateway = await startGateway({
+        config: {
+          providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
+          models: [{ name: 'm', provider: 'sim', model: 'u', capabilities: { chat: true } }],
+          redaction: { enabled },
+        },
+      });
+      const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+      const times: number[] = [];
+      try {
+        for (let run = 0; run < 8; run++) {
+          const start = performance.now();
+          const stream = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'こんにちは' }], stream: true });
+          for await (const chunk of stream) {
+            if ((chunk.choices[0]?.delta?.content ?? '') === '') continue;
+            if (run > 0) times.push(performance.now() - start); // run 0 loads the dictionary
+            break;
+          }
+        }
+      } finally {
+        await gateway.close();
+        await upstream.close();
+      }
+      p50.push(quantile(times.sort((a, b) => a - b), 0.5));
+    }
+    const [off = NaN, on = NaN] = p50;
+    console.log(`  ${label.padEnd(40)} off ${off.toFixed(0)} ms, on ${on.toFixed(0)} ms: added ${(on - off).toFixed(0)} ms`);
+  }
+}
+
 export async function run(): Promise<void> {
   const all = records();
   const texts = all.map((record) => record.text);
@@ -241,4 +293,5 @@ export async function run(): Promise<void> {
   await measureStreamCost(answers);
   await measureTimeToFirstToken(answers);
   await measureJapaneseStream();
+  await measureDaemonFirstText();
 }
