@@ -1,6 +1,8 @@
 // Request bodies are JSON and nothing else: fastify's text/plain parser is removed (a
 // cross-site form could otherwise post to us), other media types get 415, bytes must be
-// valid UTF-8 (fatal decoder) and nesting is limited before JSON.parse ever runs.
+// valid UTF-8 (fatal decoder) and nesting is limited before JSON.parse ever runs. Compressed
+// bodies (Content-Encoding) are refused with 415 before they are read: we do not inflate
+// them (a zip bomb would dodge the body limit), and reading gzip bytes as UTF-8 says nothing useful.
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../shared/errors.js';
 
@@ -39,6 +41,13 @@ export interface JsonBodyLimits {
 }
 
 export function registerJsonBody(app: FastifyInstance, limits: JsonBodyLimits): void {
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      throw new GatewayError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported: send the request body uncompressed.`);
+    }
+    return payload;
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limits.bodyBytes }, (_request, body, done) => {
     const bytes = body as Buffer;

@@ -2,6 +2,7 @@
 // when configured, JSON-only strict bodies with depth and size limits, W3C trace ids on every
 // response, and the one error handler (including an unexpected exception that must not crash).
 import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
@@ -175,6 +176,18 @@ describe('JSON bodies', () => {
     expect(deep.json.error?.message).toContain('deeper than 8');
     // Brackets inside strings do not count.
     expect((await post(chatBody({ user: '[[[[[[[[[[[[{{{{{{{{{{' }))).status).toBe(200);
+  });
+
+  it('415 with an OpenAI error for a compressed body (any Content-Encoding), before it reaches the upstream', async () => {
+    await start();
+    for (const encoding of ['gzip', 'br', 'deflate, gzip']) {
+      const res = await post(gzipSync(chatBody()), { 'content-encoding': encoding });
+      expect(res.status, encoding).toBe(415);
+      expect(res.json.error).toMatchObject({ code: 'unsupported_media_type', type: 'invalid_request_error' });
+      expect(res.json.error?.message).toBe(`Content-Encoding "${encoding}" is not supported: send the request body uncompressed.`);
+    }
+    expect(upstream.stats.requests).toBe(0);
+    expect((await post(chatBody(), { 'content-encoding': 'identity' })).status).toBe(200);
   });
 
   it('413 body_too_large over limits.body_bytes', async () => {
