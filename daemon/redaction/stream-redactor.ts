@@ -100,6 +100,11 @@ function japaneseHoldStart(text: string, from: number, end: number): number {
   return kanaRunStart(text, from, i, MAX_KANA_IN_MATCH);
 }
 
+function hasBreakFrom(text: string, from: number): boolean {
+  for (let i = Math.max(0, from); i < text.length; i++) if (isBreak(text.charCodeAt(i))) return true;
+  return false;
+}
+
 /** No whitespace and nothing beyond ASCII. */
 function isAsciiWord(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -251,8 +256,8 @@ export class StreamRedactor {
       const start = candidate.start - offset;
       const end = candidate.end - offset;
       if (candidate.type !== 'JP_ADDRESS' || start >= hold || end <= 0 || this.pending.length - end > ADDRESS_REACH) continue;
-      if (/[\s、。！？，「」『』]/.test(this.pending.slice(Math.max(0, end), this.pending.length))) continue;
-      hold = Math.max(0, start);
+      if (hasBreakFrom(this.pending, end)) continue;
+      hold = Math.min(hold, Math.max(0, start));
     }
     return hold;
   }
