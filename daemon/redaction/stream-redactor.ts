@@ -73,6 +73,9 @@ function isBreak(code: number): boolean {
   return isSpace(code) || JAPANESE_BREAKS.has(code);
 }
 
+// ・ (and its half-width form) and ＝ join the parts of a foreign name written in katakana.
+const NAME_JOINERS = new Set([0x30fb, 0xff65, 0xff1d]);
+
 function isHiragana(code: number): boolean {
   return code >= 0x3041 && code <= 0x309f;
 }
@@ -188,7 +191,10 @@ export class StreamRedactor {
     // Fast path: everything pending was held after the last piece, and this one adds no
     // whitespace and no non-ASCII character: nothing can be released yet (checking would
     // cost a pass over the whole pending run per piece: quadratic on a long base64 blob).
-    if (!(this.heldWhole && this.pending.length < 2 * MAX_WORD_HOLD && isAsciiWord(delta))) {
+    // A name joined by ・/＝ goes on in the next piece (ジョン・|スミス): wait for it (the analyzer
+    // is not asked about a name cut at its joiner).
+    const joinerLast = this.options.scan && NAME_JOINERS.has(this.pending.charCodeAt(this.pending.length - 1));
+    if (!joinerLast && !(this.heldWhole && this.pending.length < 2 * MAX_WORD_HOLD && isAsciiWord(delta))) {
       const before = this.pending.length;
       const hold = this.options.scan ? holdBackStart(this.pending, this.options.pseudonyms) : this.placeholderHold();
       out = await this.release(hold);

@@ -136,6 +136,12 @@ describe('StreamRedactor on Japanese text (the real kuromoji analyzer, in its wo
     expect(out + (await r.flush())).toBe(expected);
   });
 
+  it('waits for the rest of a katakana name cut right after its joiner (ジョン・|スミス)', async () => {
+    const r = new StreamRedactor({ engine: jaEngine, pseudonyms: new PseudonymTable(), responseActionFor: () => 'mask', scan: true });
+    const out = (await r.push('本日はジョン・')) + (await r.push('スミスさんとお会いしました')) + (await r.flush());
+    expect(out).toBe('本日は[JP_NAME]さんとお会いしました');
+  });
+
   // A long answer without a single clause boundary (、。): held text must stay bounded anyway.
   const LONG =
     '本日はお問い合わせいただき誠にありがとうございます担当の山田太郎さんが確認いたしましたところ書類は東京都渋谷区恵比寿１丁目１８－１にお送りしたとのことでしたので' +
