@@ -14,7 +14,7 @@ function lookUpWord(tokenizer: JapaneseTokenizer, word: string): WordKind {
   if (kind === undefined) {
     const tokens = tokenizer.tokenize(word);
     const only = tokens.length === 1 ? tokens[0] : undefined;
-    kind = only === undefined || only.word_type === 'UNKNOWN' ? 'unknown' : only.pos_detail_2 === '人名' ? 'name' : 'word';
+    kind = only === undefined || only.word_type === 'UNKNOWN' ? 'unknown' : only.pos_detail_2 === '人名' ? 'name' : only.pos_detail_2 === '地域' ? 'place' : 'word';
     if (knownWords.size > 50_000) knownWords.clear(); // bounded: one worker, long-lived
     knownWords.set(word, kind);
   }

@@ -60,6 +60,8 @@ const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人'
 // Single kanji that end a place, organisation or family name rather than a given name.
 const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂]$/;
 const SINGLE_KANJI = /^\p{Script=Han}$/u;
+// ・ joins the parts of a foreign name written in katakana; between kanji names it lists people.
+const HAN = /\p{Script=Han}/u;
 
 // Words that turn a preceding name part into an organisation, place, work or product name.
 const COMPOUND_HEADS =
@@ -67,6 +69,7 @@ const COMPOUND_HEADS =
 const ORG_BEFORE = /^(?:株式会社|有限会社|合同会社|学校法人|医療法人)$/;
 const HONORIFIC_WORDS = new Set(['さん', '様', 'さま', '氏', '君', 'くん', 'ちゃん', '殿', 'たん', '嬢', '女史']);
 const KATAKANA = /^[\u30a0-\u30ff\uff66-\uff9f]+$/;
+const KATAKANA_JOINED = /^[\u30a1-\u30fa\u30fc・＝=]+[・＝=][\u30a1-\u30fa\u30fc・＝=]+$/;
 const NAME_JOINERS = new Set(['・', '＝', '=', '·', '･']);
 
 function isNamePart(token: JapaneseToken): boolean {
@@ -125,7 +128,7 @@ function startOf(token: JapaneseToken): number {
 }
 
 /** How the dictionary reads a word on its own: a person name, another known word, or unknown. */
-export type WordKind = 'name' | 'word' | 'unknown';
+export type WordKind = 'name' | 'place' | 'word' | 'unknown';
 
 /** Nothing more of a name follows: a particle, punctuation, the end, an honorific or a title. */
 function endsPhrase(token: JapaneseToken | undefined): boolean {
@@ -150,18 +153,27 @@ function kanjiGivenNameLength(tokens: readonly JapaneseToken[], from: number): n
 // After a place name these make a place or an institution (千葉大, 奈良北, 長野産), not a given name.
 const PLACE_PART_CHAR = /^[大小側内外中北南東西産製発着行版支部課系型式線方面口前後上下本新旧第]$/;
 
+// Words that end the name of an organisation, team, label or venue written in katakana
+// (トムス・エンタテインメント, ワーナー・ブラザース, マンチェスター・シティ): not a person.
+const KATAKANA_ORG_TAIL =
+  /(?:グループ|ホールディングス|エン[タター]テ[イー]?ン?メント|コーポレーション|カンパニー|インターナショナル|ブラザー[ズス]|アソシエ[イー]ツ|コミッティー?|クラブ|ユナイテッド|スポーツ|カルチャー|プロダクションズ?|スタジオズ?|レコー[ドズ]|システムズ|テクノロジーズ|ジャパン|サーキット|ホテル|センター|アカデミー|リーグ|プラネット|シティ|パーク|スタジアム|アリーナ|ストア|ショップ|マート|フーズ|モーターズ|エアラインズ|エアウェイズ|ファクトリー|ワークス|ネットワーク|コミュニケーションズ)$/;
+
 /**
- * ロッキー・ロメロ, ヤス・マリーナ・サーキット: kuromoji reads a foreign name as one unknown word,
- * so its parts are looked up alone. A part that is an ordinary word (サーキット, カンパニー) makes
- * it a thing; a part listed as a name makes it a person; unknown parts lean towards a person.
+ * ロッキー・ロメロ, ヤス・マリーナ・サーキット: a foreign name in katakana, its parts joined by
+ * ・/＝ (kuromoji often reads it as one unknown word), scored by how the dictionary reads each
+ * part alone. Unknown parts and listed names make a person; an organisation word at the end
+ * makes a thing. An ordinary word is weak evidence in a two-part name, since many foreign given
+ * names and surnames are also words (ビリー・グリーン, ロッド・スチュワート), but an ordinary word in
+ * a longer one makes it a title or a company (ジョージ・ピーボディ・アンド・カンパニー).
  */
 function scoreKatakanaCompound(word: string, lookUpWord: (word: string) => WordKind): number {
-  const kinds = word
-    .split(/[・＝=]/)
-    .filter((part) => part.length > 1)
-    .map(lookUpWord);
-  if (kinds.includes('word')) return kinds.includes('name') ? 0.45 : 0.3;
-  return kinds.includes('name') ? 0.8 : 0.6;
+  const parts = word.split(/[・＝=]/).filter((part) => part.length > 1);
+  if (parts.some((part) => KATAKANA_ORG_TAIL.test(part))) return 0.3;
+  const kinds = parts.map(lookUpWord);
+  if (kinds[0] === 'place') return 0.3; // ニューヨーク・ニックス: a team or a company of a place
+  if (!kinds.includes('word') && !kinds.includes('place')) return kinds.includes('name') ? 0.8 : 0.6;
+  if (kinds.length === 2 && kinds[0] === 'name') return 0.75; // ビリー・グリーン: a given name first
+  return kinds.includes('name') ? 0.45 : 0.3;
 }
 
 /**
@@ -190,7 +202,7 @@ export function findPersonNames(
     const katakanaCompound = isKatakanaWord(first) && /[^・＝=][・＝=][^・＝=]/.test(first.surface_form);
     // (kuromoji marks known words UNKNOWN inside a katakana run, so the word is looked up alone)
     const rolePrefixed =
-      isKatakanaWord(first) && roleBefore(tokens, i) && !isTitle(first) && !ROLES_BEFORE.has(first.surface_form) && lookUpWord(first.surface_form) !== 'word';
+      isKatakanaWord(first) && roleBefore(tokens, i) && !isTitle(first) && !ROLES_BEFORE.has(first.surface_form) && !['word', 'place'].includes(lookUpWord(first.surface_form));
     if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed) {
       i++;
       continue;
@@ -225,7 +237,11 @@ export function findPersonNames(
         givenGuessed = givenChars === 0;
         givenChars = chars;
         j = k;
-      } else if (NAME_JOINERS.has(next.surface_form) && (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? ''))) {
+      } else if (
+        NAME_JOINERS.has(next.surface_form) &&
+        (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? '')) &&
+        !(HAN.test(tokens[j - 1]!.surface_form) && HAN.test(tokens[j + 1]!.surface_form)) // 渡辺治・井坂直幹: a list
+      ) {
         j += 2;
         const joined = tokens[j - 1]!;
         parts += isNamePart(joined) ? 1 : 0;
@@ -233,7 +249,7 @@ export function findPersonNames(
         joinedWord ||=
           !isNamePart(joined) &&
           (joined.word_type === 'UNKNOWN'
-            ? joined.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && lookUpWord(part) === 'word')
+            ? joined.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && lookUpWord(part) !== 'unknown' && lookUpWord(part) !== 'name')
             : joined.pos_detail_1 !== '固有名詞');
       } else if (hasFamily && !hasGiven && isGivenNameCandidate(next, tokens[j + 1])) {
         // A surname followed by a given name IPADIC does not list (椎名+林檎, 竹中+麻奈).
@@ -259,9 +275,13 @@ export function findPersonNames(
     const fullName = hasFamily && hasGiven && !givenGuessed;
     if (!titled && (fullName ? after !== undefined && after.pos === '名詞' && COMPOUND_HEADS.test(after.surface_form) : isCompoundHead(after))) continue;
 
+    const surface = tokens
+      .slice(firstIndex, j)
+      .map((token) => token.surface_form)
+      .join('');
     let score: number;
-    if (joinedWord) score = 0.3;
-    else if (parts === 0 && katakanaCompound) score = scoreKatakanaCompound(first.surface_form, lookUpWord);
+    if (KATAKANA_JOINED.test(surface)) score = scoreKatakanaCompound(surface, lookUpWord);
+    else if (joinedWord) score = 0.3;
     else if (parts === 1 && !hasGiven && end - start === 1) score = 0.4; // 森, 章: one kanji alone is rarely a name
     else if (parts === 0) score = 0.5; // a noun IPADIC does not know, made a name by context
     else if (hasFamily && hasGiven) score = givenGuessed ? 0.6 : 0.85;

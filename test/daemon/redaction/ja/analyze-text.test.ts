@@ -99,6 +99,29 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('サラディンは会見した。')).toEqual([]);
   });
 
+  it('reads ・ between kanji names as a list of people, not one name', () => {
+    expect(found('高橋義雄・渡辺治・井坂直幹が寄稿した。')).toEqual([
+      ['JP_NAME', '高橋義雄'],
+      ['JP_NAME', '渡辺治'],
+      ['JP_NAME', '井坂直幹'],
+    ]);
+    expect(found('ジョン・F・ケネディが演説した。')).toEqual([['JP_NAME', 'ジョン・F・ケネディ']]);
+  });
+
+  it('reads a two-part katakana name with a listed given name first as a person, even when the surname is a word', () => {
+    expect(found('アラン・ケイによる概念だ。')).toEqual([['JP_NAME', 'アラン・ケイ']]);
+    expect(found('ビリー・グリーンが出演した。')).toEqual([['JP_NAME', 'ビリー・グリーン']]);
+    // three parts with an ordinary word among them: a company
+    expect(found('ジョージ・ピーボディ・アンド・カンパニーに入社した。')).toEqual([]);
+  });
+
+  it('reads a katakana compound led by a place or ending in an organisation word as a thing', () => {
+    expect(found('ニューヨーク・ニックスに移籍した。')).toEqual([]);
+    expect(found('トムス・エンタテインメントが制作した。')).toEqual([]);
+    expect(found('ワーナー・ブラザースが配給した。')).toEqual([]);
+    expect(found('トムス・ハンセンが制作した。')).toEqual([['JP_NAME', 'トムス・ハンセン']]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
