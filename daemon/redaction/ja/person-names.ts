@@ -58,7 +58,7 @@ function roleBefore(tokens: readonly JapaneseToken[], index: number): boolean {
 // Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
 const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
 // Single kanji that end a place, organisation or family name rather than a given name.
-const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂]$/;
+const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂跡祭塔碑墓廟陵邸屋亭荘舎座劇展号丸]$/;
 const SINGLE_KANJI = /^\p{Script=Han}$/u;
 // ・ joins the parts of a foreign name written in katakana; between kanji names it lists people.
 const HAN = /\p{Script=Han}/u;
@@ -70,6 +70,8 @@ const ORG_BEFORE = /^(?:株式会社|有限会社|合同会社|学校法人|医�
 const HONORIFIC_WORDS = new Set(['さん', '様', 'さま', '氏', '君', 'くん', 'ちゃん', '殿', 'たん', '嬢', '女史']);
 const KATAKANA = /^[\u30a0-\u30ff\uff66-\uff9f]+$/;
 const KATAKANA_JOINED = /^[\u30a1-\u30fa\u30fc・＝=]+[・＝=][\u30a1-\u30fa\u30fc・＝=]+$/;
+const OPENING_QUOTE = /^[「『【〈《]$/;
+const CLOSING_QUOTE = /^[」』】〉》]$/;
 const NAME_JOINERS = new Set(['・', '＝', '=', '·', '･']);
 
 function isNamePart(token: JapaneseToken): boolean {
@@ -121,6 +123,20 @@ function isGivenNameCandidate(token: JapaneseToken, following: JapaneseToken | u
   if (token.word_type !== 'UNKNOWN' && !/^\p{Script=Hiragana}+$/u.test(token.surface_form)) return false;
   if (following === undefined) return true;
   return following.pos === '助詞' || following.pos === '記号' || isHonorific(following) || isTitle(following);
+}
+
+/**
+ * 「傷ついた翼」, 「ラ・シルフィード」: a name that ends a quoted phrase with no punctuation in it is
+ * the title of a work. A quoted message (「…。鈴木」) ends with a signature, not a title.
+ */
+function endsQuotedTitle(tokens: readonly JapaneseToken[], first: number, after: number): boolean {
+  if (!CLOSING_QUOTE.test(tokens[after]?.surface_form ?? '')) return false;
+  for (let k = first - 1; k >= Math.max(0, first - 8); k--) {
+    const token = tokens[k]!;
+    if (OPENING_QUOTE.test(token.surface_form)) return true;
+    if (token.pos === '記号' && token.surface_form !== '・') return false;
+  }
+  return false;
 }
 
 function startOf(token: JapaneseToken): number {
@@ -288,6 +304,7 @@ export function findPersonNames(
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
     if (rolePrefixed && !joinedWord) score = Math.max(score, 0.75);
+    if (endsQuotedTitle(tokens, firstIndex, j)) score -= 0.3;
     if (honorific) score += 0.35;
     else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;
     spans.push({ type: 'JP_NAME', start, end, score: Math.min(score, 0.99), detector: 'jp-person-name' });

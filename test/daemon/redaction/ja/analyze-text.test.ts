@@ -122,6 +122,22 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('トムス・ハンセンが制作した。')).toEqual([['JP_NAME', 'トムス・ハンセン']]);
   });
 
+  it('reads a name that ends a quoted title as the title of a work, not a person', () => {
+    expect(found('バレエ団から「ラ・シルフィード」主演のオファーを受けた。')).toEqual([]);
+    expect(found('展覧会に「傷ついた翼」が入賞した。')).toEqual([]);
+    expect(found('「ラ・シルフィード」はタリオーニが初演した。')).toEqual([]);
+    expect(found('主演は「翼」ではなく翼さんだった。')).toEqual([['JP_NAME', '翼']]);
+    expect(found('「山田太郎さん」と呼ばれた。')).toEqual([['JP_NAME', '山田太郎']]);
+    // a quoted message ends with a signature, not a title
+    expect(found('「資料は来週お送りします。鈴木」')).toEqual([['JP_NAME', '鈴木']]);
+  });
+
+  it('does not read a place or event suffix after a surname as a given name (斎宮跡, 神田祭)', () => {
+    expect(found('斎宮跡などを訪れた。')).toEqual([]);
+    expect(found('神田祭、山王祭と並ぶ。')).toEqual([]);
+    expect(found('岡部冬彦がデザインした。')).toEqual([['JP_NAME', '岡部冬彦']]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
