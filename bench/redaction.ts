@@ -33,7 +33,7 @@ const STREAMS = 40;
 
 interface EvalRecord {
   text: string;
-  spans: { start: number; end: number }[];
+  spans: { type: string; start: number; end: number }[];
 }
 
 function records(): EvalRecord[] {
@@ -56,6 +56,45 @@ function prompt1k(texts: readonly string[]): string {
   return (out + ' ' + 'The meeting is moved to the afternoon. '.repeat(30)).slice(0, 1024);
 }
 
+/** A seeded PRNG (mulberry32): the same "never seen" prompts on every run. */
+function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `count` 1 KB prompts no request has sent before: the PII sentences in a random order, each
+ * phone number's last four digits redrawn (a new subscriber in the same valid range). The phone
+ * verdict memo is the only state kept between requests, so every number is new to it; the other
+ * values cost the same seen or not.
+ */
+function unseenPrompts(withPii: readonly EvalRecord[], count: number, random: () => number): string[] {
+  const prompts: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const texts = withPii.map((record) => {
+      let text = record.text;
+      for (const span of record.spans) {
+        if (span.type !== 'PHONE') continue;
+        const value = text.slice(span.start, span.end);
+        let left = value.replace(/\D/g, '').length;
+        const fresh = value.replace(/\d/g, (digit) => (left-- > 4 ? digit : String(Math.floor(random() * 10))));
+        text = text.slice(0, span.start) + fresh + text.slice(span.end);
+      }
+      return text;
+    });
+    for (let i = texts.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [texts[i], texts[j]] = [texts[j] as string, texts[i] as string];
+    }
+    prompts.push(prompt1k(texts));
+  }
+  return prompts;
+}
+
 function withoutPii(record: EvalRecord): string {
   let text = record.text;
   for (const span of [...record.spans].sort((a, b) => b.start - a.start)) text = text.slice(0, span.start) + text.slice(span.end);
@@ -75,17 +114,16 @@ function contextFor(body: JsonObject): RequestContext {
 }
 
 /**
- * Redaction cost of each prompt in `prompts`, cycled for `iterations` runs (after a warm-up
- * pass). Distinct prompts measure values seen for the first time (the phone verdict memo is
- * cold); one prompt repeated is a conversation re-sending its history.
+ * Redaction cost of each prompt in `prompts`, cycled for `iterations` runs after `warmUp` runs
+ * (not measured). Distinct prompts measure values seen for the first time (the phone verdict
+ * memo is cold); one prompt repeated is a conversation re-sending its history.
  */
-async function measurePrompt(label: string, prompts: readonly string[], iterations: number): Promise<void> {
+async function measurePrompt(label: string, prompts: readonly string[], iterations: number, warmUp = prompts.length > 1 ? 0 : 2_000): Promise<void> {
   const settings = resolveRedactionSettings(undefined);
   const scanner = createPiiScanner({ engine: createRedactionEngine({ settings, japanese: null }) });
   const bodies = prompts.map((text) => ({ model: 'm', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: text }] }));
   const times: number[] = [];
   let findings = 0;
-  const warmUp = prompts.length > 1 ? 0 : 2_000;
   for (let i = 0; i < iterations + warmUp; i++) {
     const body = bodies[i % bodies.length] as (typeof bodies)[number];
     const start = performance.now();
@@ -274,10 +312,10 @@ async function measureDaemonFirstText(): Promise<void> {
 export async function run(): Promise<void> {
   const all = records();
   const texts = all.map((record) => record.text);
-  const withPii = all.filter((record) => record.spans.length > 0).map((record) => record.text);
+  const piiRecords = all.filter((record) => record.spans.length > 0);
+  const withPii = piiRecords.map((record) => record.text);
   const repeated = prompt1k(withPii);
-  // Distinct 1 KB prompts sharing no sentence (values seen for the first time), measured after
-  // the repeated prompt has warmed the JIT.
+  // Distinct 1 KB prompts sharing no sentence (values seen for the first time).
   const distinct: string[] = [];
   for (let used = 0; used < withPii.length; ) {
     const window = withPii.slice(used);
@@ -285,8 +323,12 @@ export async function run(): Promise<void> {
     distinct.push(prompt);
     used += Math.max(1, window.findIndex((text) => !prompt.includes(text.replace(/\s+/g, ' '))));
   }
+  // First: the process has run nothing yet (cold JIT, libphonenumber's first number of each country).
+  await measurePrompt(`1 KB ASCII prompts, real PII, first ${distinct.length} after start`, distinct, distinct.length);
   await measurePrompt('1 KB ASCII prompt, real PII, repeated', [repeated], ITERATIONS);
-  await measurePrompt(`1 KB ASCII prompts, real PII, ${distinct.length} new`, distinct, distinct.length);
+  // Realistic traffic: every prompt new, measured once the process is warm (1,000 other new prompts first).
+  const unseen = unseenPrompts(piiRecords, 3_000, seededRandom(4));
+  await measurePrompt('1 KB ASCII prompts, real PII, 2,000 never seen', unseen, 2_000, 1_000);
   await measurePrompt('1 KB ASCII prompt, PII removed', [prompt1k(all.map(withoutPii))], ITERATIONS);
   const answers: string[] = [];
   for (let i = 0; i + 4 <= texts.length && answers.length < 200; i += 4) answers.push(texts.slice(i, i + 4).join(' '));
