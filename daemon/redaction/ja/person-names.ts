@@ -139,6 +139,32 @@ function endsQuotedTitle(tokens: readonly JapaneseToken[], first: number, after:
   return false;
 }
 
+// What is said right after a word that only a person has (ボアソナードの提案, ウォルターズの自伝).
+const PERSON_NOUNS_AFTER = new Set([
+  '妻', '夫', '息子', '娘', '父', '母', '兄', '弟', '姉', '妹', '父親', '母親', '長男', '長女', '次男', '次女', '家族', '恋人',
+  '友人', '弟子', '師匠', '部下', '上司', '後任', '前任', '後継者', '自伝', '伝記', '遺体', '遺志', '遺言', '葬儀', '墓', '生涯', '晩年',
+  '生前', '死後', '肖像', '著書', '発明', '提案', '出産', '妊娠', '誕生日', '生家',
+]);
+// Verbs whose subject is a person (…は1990年に生まれた, …が監督に就任): read to the end of the sentence.
+const PERSON_PREDICATE =
+  /^(?:生まれ|生ま|死去|亡くな|没し|逝去|結婚|婚約|離婚|再婚|出産|就任|辞任|引退|出演|主演|演じ|語っ|語る|述べ|著し|率い|入団|卒業|留学|来日|渡米|師事|即位|退位|戴冠|暗殺|処刑|戦死|病死|出家|会談|指名|任命)/;
+
+/** After a word: a person follower (ら, 自身), の + a noun only persons have, or は/が + a person's verb. */
+function saidOfAPerson(tokens: readonly JapaneseToken[], next: number): boolean {
+  const token = tokens[next];
+  if (token === undefined) return false;
+  if (PERSON_FOLLOWERS.has(token.surface_form)) return true;
+  if (token.surface_form === 'の') return PERSON_NOUNS_AFTER.has(tokens[next + 1]?.surface_form ?? '');
+  if (token.surface_form !== 'は' && token.surface_form !== 'が') return false;
+  for (let k = next + 1; k < Math.min(tokens.length, next + 40); k++) {
+    const word = tokens[k]!.surface_form;
+    if (word === '。' || word === '\n') return false;
+    if (tokens[k]!.pos !== '名詞' && tokens[k]!.pos !== '動詞') continue;
+    if (PERSON_PREDICATE.test(word)) return true;
+  }
+  return false;
+}
+
 function startOf(token: JapaneseToken): number {
   return token.word_position - 1;
 }
@@ -219,7 +245,9 @@ export function findPersonNames(
     // (kuromoji marks known words UNKNOWN inside a katakana run, so the word is looked up alone)
     const rolePrefixed =
       isKatakanaWord(first) && roleBefore(tokens, i) && !isTitle(first) && !ROLES_BEFORE.has(first.surface_form) && !['word', 'place'].includes(lookUpWord(first.surface_form));
-    if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed) {
+    const personContext =
+      !startsName && !katakanaCompound && !rolePrefixed && isKatakanaWord(first) && first.word_type === 'UNKNOWN' && saidOfAPerson(tokens, i + 1) && lookUpWord(first.surface_form) === 'unknown';
+    if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed && !personContext) {
       i++;
       continue;
     }
@@ -304,6 +332,7 @@ export function findPersonNames(
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
     if (rolePrefixed && !joinedWord) score = Math.max(score, 0.75);
+    if (personContext) score = Math.max(score, 0.55);
     if (endsQuotedTitle(tokens, firstIndex, j)) score -= 0.3;
     if (honorific) score += 0.35;
     else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;

@@ -138,6 +138,16 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('岡部冬彦がデザインした。')).toEqual([['JP_NAME', '岡部冬彦']]);
   });
 
+  it('reads an unknown katakana word as a name when what follows is said only of persons', () => {
+    expect(found('ボアソナードの提案により制定された。')).toEqual([['JP_NAME', 'ボアソナード']]);
+    expect(found('ウォマックらによって広められた。')).toEqual([['JP_NAME', 'ウォマック']]);
+    expect(found('1906年、ブラッドリーはケンタッキー州で生まれた。')).toEqual([['JP_NAME', 'ブラッドリー']]);
+    // near misses: a thing's noun after の, a verb things do, a known word
+    expect(found('ボアソナードの製品が発売された。')).toEqual([]);
+    expect(found('ブラッドリーは2010年に倒産した。')).toEqual([]);
+    expect(found('ホテルは1920年に生まれた。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
