@@ -49,8 +49,11 @@ export function compileContext(rule: ContextRule): CompiledContext {
 /** Where the last match of `pattern` in `text` ends (-1 when none). */
 function lastMatchEnd(pattern: RegExp | null, text: string): number {
   if (pattern === null) return -1;
+  // exec() on the shared global pattern: no iterator or cloned RegExp per call (matchAll makes
+  // both); a failed exec leaves lastIndex at 0 for the next caller.
   let last = -1;
-  for (const match of text.matchAll(pattern)) last = match.index + match[0].length;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) last = pattern.lastIndex;
   return last;
 }
 

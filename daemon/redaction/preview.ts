@@ -4,6 +4,8 @@
 import type { Span } from './types.js';
 
 const SIDE = 32;
+/** Whitespace other than a single space: a line break, a tab, two spaces in a row. */
+const NOT_ONE_LINE = /[^\S ]|\s\s/;
 
 /**
  * The preview for `spans[index]`; `spans` are all findings in `text`, sorted by start and not
@@ -42,6 +44,6 @@ export function maskedPreview(text: string, spans: readonly Span[], index: numbe
   }
   preview += text.slice(cursor, to);
   if (to < text.length) preview += '…';
-  // One line in a log viewer.
-  return preview.replace(/\s+/g, ' ');
+  // One line in a log viewer (most previews are one already: skip the rewrite then).
+  return NOT_ONE_LINE.test(preview) ? preview.replace(/\s+/g, ' ') : preview;
 }

@@ -18,13 +18,17 @@ const CONTEXT = compileContext({
 });
 
 const UNSPECIFIED = /^::(?:\/\d+)?$/;
+// Every IPv6 candidate has a colon followed by a hex digit or a second colon. Prose colons
+// ("Phone: …", "Note:") are followed by a space, so most texts skip the IPV6 scan, which
+// otherwise tries a match at every character.
+const IPV6_GATE = /:[0-9A-Fa-f:]/;
 
 export const ipAddressDetector: Detector = {
   id: 'ip-address',
   entityTypes: ['IP_ADDRESS'],
   detect(text) {
     const spans: Span[] = [];
-    if (text.includes(':')) {
+    if (IPV6_GATE.test(text)) {
       for (const match of text.matchAll(IPV6)) {
         const raw = match[0];
         const address = raw.split(/[%/]/)[0] ?? '';
