@@ -4,7 +4,9 @@
 // text_completion: choices[].text). One StreamRedactor per choice and per tool call, so a match
 // split across chunks is still caught; held text is released when its choice finishes, or
 // earlier when the choice moves on to another field (content, then a tool call, then the
-// next), so the client gets content and tool calls in the upstream's order.
+// next), so the client gets content and tool calls in the upstream's order. The client gets
+// the provider's framing otherwise: released text goes out in a chunk of its own (the
+// finishing chunk stays as sent), and a chunk whose only text is all held back is not sent.
 import type { EntityType, ResponseAction } from '../../shared/schemas/redaction.js';
 import type { JsonObject } from '../pipeline/context.js';
 import type { RedactionEngine } from './engine.js';
@@ -32,6 +34,26 @@ export interface ResponseRedaction {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True when a choice carries nothing but empty text: no role, tool call, finish reason, logprobs… */
+function carriesNothing(choice: Record<string, unknown>): boolean {
+  return Object.entries(choice).every(([key, value]) => {
+    if (key === 'index' || value === null || value === undefined) return true;
+    if (key === 'text') return value === '';
+    return key === 'delta' && isObject(value) && Object.entries(value).every(([field, inner]) => inner === null || inner === undefined || (field === 'content' && inner === ''));
+  });
+}
+
+/**
+ * The fields every chunk of a stream repeats; `obfuscation` is OpenAI's random padding that
+ * hides the length of each delta, so it goes with the delta.
+ */
+const ENVELOPE = new Set(['id', 'object', 'created', 'model', 'system_fingerprint', 'service_tier', 'obfuscation', 'choices']);
+
+/** True when a chunk carries something besides its envelope and choices (usage, …). */
+function carriesBeyondEnvelope(chunk: JsonObject): boolean {
+  return Object.entries(chunk).some(([key, value]) => !ENVELOPE.has(key) && value !== null && value !== undefined);
 }
 
 export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRedaction {
@@ -90,11 +112,15 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
       out.push(chunk);
       return;
     }
-    const finishing: number[] = [];
+    const finishing: { choice: Record<string, unknown>; index: number; carried: boolean }[] = [];
+    /** Choices whose text the redactors may have held back entirely. */
+    const shrunk = new Set<unknown>();
     for (const choice of choices as unknown[]) {
       if (!isObject(choice)) continue;
       const index = typeof choice.index === 'number' ? choice.index : 0;
       const delta = choice.delta;
+      /** The upstream sent text for this choice in this chunk (content, arguments or legacy text). */
+      let carried = false;
       if (isObject(delta)) {
         const contentAt = `response.choices[${index}].content`;
         const calls = Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]).filter(isObject) : [];
@@ -103,27 +129,46 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
         // What the choice's other fields still hold goes out first, in a chunk of its own.
         const fields = [...(typeof delta.content === 'string' ? [contentAt] : []), ...calls.map(callAt)];
         if (fields.length > 0) {
-          const before = flushChunk(chunk, index, await flushChoice(index, fields));
+          const before = releaseChunk(chunk, index, await flushChoice(index, fields));
           if (before !== null) out.push(before);
         }
-        if (typeof delta.content === 'string') delta.content = await redactorFor(contentAt, false).push(delta.content);
+        if (typeof delta.content === 'string' && delta.content !== '') {
+          carried = true;
+          shrunk.add(choice);
+          delta.content = await redactorFor(contentAt, false).push(delta.content);
+        }
         for (const call of calls) {
           // Content and earlier calls of this same delta come before this call: theirs is appended.
           appendRest(choice, await flushChoice(index, [callAt(call)]));
           if (!isObject(call.function) || typeof call.function.arguments !== 'string') continue;
+          carried ||= call.function.arguments !== '';
           call.function.arguments = await redactorFor(callAt(call), true).push(call.function.arguments);
         }
-      } else if (typeof choice.text === 'string') {
+      } else if (typeof choice.text === 'string' && choice.text !== '') {
+        carried = true;
+        shrunk.add(choice);
         choice.text = await redactorFor(`response.choices[${index}].text`, false).push(choice.text);
       }
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishing.push(index);
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishing.push({ choice, index, carried });
     }
-    // Held text of a finishing choice goes out with its finishing chunk, after what it carried.
-    for (const index of finishing) {
-      const choice = (choices as unknown[]).find((item) => isObject(item) && (item.index ?? 0) === index);
-      if (isObject(choice)) appendRest(choice, await flushChoice(index));
+    // Held text of a finishing choice: after the text this chunk carried when it carried some
+    // (the provider sent text and finish together), else in a chunk of its own just before it,
+    // so the provider's finishing chunk reaches the client as it was sent.
+    for (const { choice, index, carried } of finishing) {
+      const rest = await flushChoice(index);
+      if (carried) appendRest(choice, rest);
+      else {
+        const release = releaseChunk(chunk, index, rest);
+        if (release !== null) out.push(release);
+      }
     }
-    out.push(chunk);
+    // A choice whose only payload was text now held back entirely is not sent (nor its chunk,
+    // when nothing else is left in it): the client would get an empty delta.
+    const kept = (choices as unknown[]).filter((choice) => !(shrunk.has(choice) && isObject(choice) && carriesNothing(choice)));
+    if (kept.length === choices.length) out.push(chunk);
+    else if (kept.length > 0) out.push({ ...chunk, choices: kept });
+    else if (!carriesBeyondEnvelope(chunk)) return;
+    else out.push(chunk);
   }
 
   function appendRest(choice: Record<string, unknown>, rest: Awaited<ReturnType<typeof flushChoice>>): void {
@@ -145,14 +190,25 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
 
   let lastChunk: JsonObject | null = null;
 
-  function flushChunk(template: JsonObject, index: number, rest: Awaited<ReturnType<typeof flushChoice>>): JsonObject | null {
+  /**
+   * Released text in a chunk of its own, in the envelope of the stream's chunks (id, object,
+   * created, model, system_fingerprint…; usage and logprobs null when the upstream sends them).
+   */
+  function releaseChunk(template: JsonObject, index: number, rest: Awaited<ReturnType<typeof flushChoice>>): JsonObject | null {
     if (rest.content === '' && rest.text === '' && rest.toolCalls.length === 0) return null;
-    const { choices: _choices, usage: _usage, ...base } = template;
-    if (rest.text !== '') return { ...base, choices: [{ index, text: rest.text, finish_reason: null }] };
-    const delta: JsonObject = {};
-    if (rest.content !== '') delta.content = rest.content;
-    if (rest.toolCalls.length > 0) delta.tool_calls = rest.toolCalls.map((call) => ({ index: call.index, function: { arguments: call.arguments } }));
-    return { ...base, choices: [{ index, delta, finish_reason: null }] };
+    const { choices, usage: _usage, obfuscation: _obfuscation, ...base } = template;
+    const choice: JsonObject = { index };
+    if (rest.text !== '') choice.text = rest.text;
+    else {
+      const delta: JsonObject = {};
+      if (rest.content !== '') delta.content = rest.content;
+      if (rest.toolCalls.length > 0) delta.tool_calls = rest.toolCalls.map((call) => ({ index: call.index, function: { arguments: call.arguments } }));
+      choice.delta = delta;
+    }
+    const sample = Array.isArray(choices) ? choices.find(isObject) : undefined;
+    if (sample !== undefined && 'logprobs' in sample) choice.logprobs = null;
+    choice.finish_reason = null;
+    return { ...base, choices: [choice], ...('usage' in template ? { usage: null } : {}) };
   }
 
   async function redactMessageChoice(choice: Record<string, unknown>, index: number): Promise<void> {
@@ -194,7 +250,7 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
           const unfinished = [...redactors.keys()].filter((location) => !finished.has(location));
           const open = new Set(unfinished.map((location) => Number(/choices\[(\d+)\]/.exec(location)?.[1] ?? 0)));
           for (const index of open) {
-            const extra = flushChunk(lastChunk ?? { object: 'chat.completion.chunk' }, index, await flushChoice(index));
+            const extra = releaseChunk(lastChunk ?? { object: 'chat.completion.chunk' }, index, await flushChoice(index));
             if (extra !== null) yield extra;
           }
         },

@@ -1,6 +1,7 @@
 // The answer side over OpenAI chunk objects and JSON bodies: one stream redactor per choice and
-// per tool call, held text released with its choice's finishing chunk (or in one extra chunk
-// when the upstream ends without finishing), placeholders restored, emitted PII masked.
+// per tool call, held text released in a chunk of its own before its choice's finishing chunk
+// (or at the end when the upstream ends without finishing), chunks whose text is all held back
+// not sent, placeholders restored, emitted PII masked.
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../daemon/pipeline/context.js';
 import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
@@ -49,7 +50,7 @@ function texts(chunks: JsonObject[]): Record<number, string> {
 }
 
 describe('redactStream', () => {
-  it('restores placeholders and masks PII split across chunks, releasing held text with the finishing chunk', async () => {
+  it('restores placeholders and masks PII split across chunks, releasing held text just before the finishing chunk', async () => {
     const { response, locations } = setup();
     const out = await collect(
       response.redactStream(
@@ -63,8 +64,11 @@ describe('redactStream', () => {
       ),
     );
     expect(texts(out)[0]).toBe('Wrote to alice@example.com; card [CREDIT_CARD]');
-    // Nothing held is lost or sent twice, and the finish chunk carries the rest.
-    expect(out.at(-1)).toMatchObject({ choices: [{ index: 0, finish_reason: 'stop', delta: { content: '[CREDIT_CARD]' } }] });
+    // Nothing held is lost or sent twice; the chunk held back whole (' 1111 1111') is not sent;
+    // the rest goes out in a chunk of its own and the finishing chunk is the upstream's.
+    expect(out.map((c) => (c.choices as { delta: { content: string } }[])[0]?.delta.content)).toEqual(['', 'Wrote to ', 'alice@example.com; card ', '[CREDIT_CARD]', '']);
+    expect(out.at(-2)).toEqual({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '[CREDIT_CARD]' }, finish_reason: null }] });
+    expect(out.at(-1)).toEqual(chunk([content(0, '', 'stop')]));
     expect(JSON.stringify(out)).not.toMatch(/4111|<EMA/);
     expect(locations).toEqual(['response.choices[0].content:CREDIT_CARD:mask']);
   });
@@ -159,6 +163,73 @@ describe('redactStream', () => {
     const out = await collect(response.redactStream(from([chunk([content(0, 'Hello world', 'stop')]), usage])));
     expect(out.at(-1)).toEqual(usage);
     expect(response.holdStats().max).toBeGreaterThan(0);
+  });
+});
+
+describe('redactStream keeps the provider\'s framing', () => {
+  it('does not send a chunk whose only content is all held back, but keeps one with a role, logprobs or usage', async () => {
+    const { response } = setup();
+    const envelope = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', system_fingerprint: 'fp', usage: null, obfuscation: 'x' };
+    const out = await collect(
+      response.redactStream(
+        from([
+          { ...envelope, choices: [{ index: 0, delta: { role: 'assistant', content: 'Card' }, logprobs: null, finish_reason: null }] },
+          { ...envelope, choices: [{ index: 0, delta: { content: ' 4111' }, logprobs: null, finish_reason: null }] },
+          { ...envelope, choices: [{ index: 0, delta: { content: ' 1111' }, logprobs: { content: [{ token: ' 1111', logprob: -0.1 }] }, finish_reason: null }] },
+          { ...envelope, choices: [{ index: 0, delta: { content: ' 1111' }, logprobs: null, finish_reason: null }], usage: { total_tokens: 1 } },
+          { ...envelope, choices: [{ index: 0, delta: { content: ' 1111' }, logprobs: null, finish_reason: null }] },
+          { ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] },
+        ]),
+      ),
+    );
+    expect(out.map((c) => JSON.stringify((c.choices as { delta: unknown }[])[0]?.delta))).toEqual([
+      '{"role":"assistant","content":""}',
+      '{"content":"Card "}',
+      '{"content":""}',
+      '{"content":""}',
+      '{"content":"[CREDIT_CARD]"}',
+      '{}',
+    ]);
+    expect(out[1]).toEqual({ ...envelope, choices: [{ index: 0, delta: { content: 'Card ' }, logprobs: null, finish_reason: null }] });
+    expect(out[2]).toMatchObject({ choices: [{ logprobs: { content: [{ token: ' 1111' }] } }] });
+    expect(out[3]).toMatchObject({ usage: { total_tokens: 1 } });
+    // The released text: the stream's envelope (no copied padding), usage and logprobs null.
+    expect(out[4]).toEqual({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', system_fingerprint: 'fp', choices: [{ index: 0, delta: { content: '[CREDIT_CARD]' }, logprobs: null, finish_reason: null }], usage: null });
+    expect(out[5]).toEqual({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
+  });
+
+  it('drops only the held-back choice of a chunk that carries several (n > 1)', async () => {
+    const { response } = setup();
+    const out = await collect(response.redactStream(from([chunk([content(0, 'Hello'), content(1, 'Hi there')]), chunk([content(0, ' world', 'stop'), content(1, '!', 'stop')])])));
+    expect(out[0]).toEqual(chunk([content(1, 'Hi ')]));
+    expect(texts(out)).toEqual({ 0: 'Hello world', 1: 'Hi there!' });
+  });
+
+  it('keeps the text of a finishing chunk that carries text itself, with what was held before it', async () => {
+    const { response } = setup();
+    const out = await collect(response.redactStream(from([chunk([content(0, 'Call +44 20')]), chunk([content(0, ' 7946 0958 now.', 'stop')])])));
+    expect(out).toEqual([chunk([content(0, 'Call ')]), chunk([content(0, '[PHONE] now.', 'stop')])]);
+  });
+
+  it('releases held tool-call arguments in their own chunk before a finishing chunk with an empty delta', async () => {
+    const { response } = setup();
+    const call = (args: string) => ({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: args } }] }, finish_reason: null });
+    const finish = chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
+    const out = await collect(response.redactStream(from([chunk([call('{"to":"<EMAIL_1>')]), chunk([call('"}')]), finish])));
+    expect(out.at(-2)).toEqual(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: expect.stringContaining('"}') } }] }, finish_reason: null }]));
+    expect(out.at(-1)).toEqual(chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]));
+  });
+
+  it('does the same for the legacy completions stream (choices[].text)', async () => {
+    const { response } = setup();
+    const legacy = (text: string, finish: string | null = null): JsonObject => ({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] });
+    const out = await collect(response.redactStream(from([legacy('Mail <EMA'), legacy('IL_1>'), legacy(' or call +44'), legacy(' 20'), legacy(' 7946 0958'), legacy('', 'stop')])));
+    expect(out).toEqual([
+      legacy('Mail '),
+      legacy('alice@example.com or call '),
+      { id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: '[PHONE]', logprobs: null, finish_reason: null }] },
+      legacy('', 'stop'),
+    ]);
   });
 });
 
