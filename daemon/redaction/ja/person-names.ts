@@ -295,6 +295,9 @@ export function findPersonNames(
           (joined.word_type === 'UNKNOWN'
             ? joined.surface_form.split(/[・＝=]/).some((part) => part.length > 1 && lookUpWord(part) !== 'unknown' && lookUpWord(part) !== 'name')
             : joined.pos_detail_1 !== '固有名詞');
+        // ・ marks the word breaks of a transcribed name: katakana glued after it is the same part
+        // (ホワイト+ヘッド in ポール・ホワイトヘッド, ロス+トロ+ン).
+        if (isKatakanaWord(joined)) while (isKatakanaWord(tokens[j]) || (KATAKANA.test(tokens[j]?.surface_form ?? '') && !NAME_JOINERS.has(tokens[j]!.surface_form))) j++;
       } else if (hasFamily && !hasGiven && isGivenNameCandidate(next, tokens[j + 1])) {
         // A surname followed by a given name IPADIC does not list (椎名+林檎, 竹中+麻奈).
         hasGiven = true;

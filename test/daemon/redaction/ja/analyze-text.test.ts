@@ -148,6 +148,12 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('ホテルは1920年に生まれた。')).toEqual([]);
   });
 
+  it('reads the katakana after ・ up to the next break as one part of the name (ホワイト+ヘッド)', () => {
+    expect(found('やがて、ポール・ホワイトヘッドによって設計された。')).toEqual([['JP_NAME', 'ポール・ホワイトヘッド']]);
+    expect(found('ルイス・ロスコップらと共に密輸した。')).toEqual([['JP_NAME', 'ルイス・ロスコップ']]);
+    expect(found('ジョージ・ピーボディ・アンド・カンパニーに入社した。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
