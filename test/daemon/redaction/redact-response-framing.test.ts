@@ -4,12 +4,14 @@
 // exact SSE lines the client gets; the official openai SDK reads the same stream as a client.
 // No chunk arrives with its content emptied by holding, the finishing chunk is the upstream's
 // byte for byte, released text comes in a chunk of its own in the stream's envelope just
-// before it, and the text put together is the upstream's (PII masked).
+// before it, and the text put together is the upstream's (PII masked). The same for a legacy
+// completions stream.
 import { readFileSync } from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
-import { startReplayUpstream, type ReplayUpstream } from '../../support/replay-upstream.js';
+import { startReplayUpstream, type ReplayResponse, type ReplayUpstream } from '../../support/replay-upstream.js';
 
 interface Chunk {
   id: string;
@@ -44,14 +46,18 @@ const PII_TEXT = 'Sure, call [PHONE] or email [EMAIL]. They called.';
 let upstream: ReplayUpstream;
 let gateway: TestGateway;
 
-async function start(chunks: readonly Chunk[]): Promise<void> {
+/** The chunks framed as OpenAI sends them, served in odd-sized pieces (events cut across reads). */
+function recordedReplay(chunks: readonly object[]): ReplayResponse[] {
   const body = Buffer.from(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join('') + 'data: [DONE]\n\n');
-  // Odd-sized pieces: SSE events also arrive cut across reads.
-  upstream = await startReplayUpstream([{ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' }, body, pieces: [7, 300, 1] }]);
+  return [{ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' }, body, pieces: [7, 300, 1] }];
+}
+
+async function start(chunks: readonly object[]): Promise<void> {
+  upstream = await startReplayUpstream(recordedReplay(chunks));
   gateway = await startGateway({
     config: {
       providers: [{ id: 'up', type: 'openai', base_url: `${upstream.origin}/v1`, api_key: { env: 'UP_KEY' } }],
-      models: [{ name: 'chat-model', provider: 'up', model: 'gpt-4.1-nano', capabilities: { chat: true } }],
+      models: [{ name: 'chat-model', provider: 'up', model: 'gpt-4.1-nano', capabilities: { chat: true, completions: true } }],
     },
     env: { UP_KEY: 'sk-upstream' },
   });
@@ -63,11 +69,12 @@ afterEach(async () => {
 });
 
 /** The `data:` payloads of the SSE response, as the exact strings sent. */
-async function rawStream(body: Record<string, unknown>): Promise<string[]> {
-  const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+async function rawStream(body: Record<string, unknown>, path = '/chat/completions'): Promise<string[]> {
+  const request = path === '/chat/completions' ? { messages: [{ role: 'user', content: 'Tell me about a holiday.' }] } : { prompt: 'Tell me about a holiday.' };
+  const response = await fetch(`${gateway.baseURL}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'chat-model', messages: [{ role: 'user', content: 'Tell me about a holiday.' }], stream: true, ...body }),
+    body: JSON.stringify({ model: 'chat-model', ...request, stream: true, ...body }),
   });
   expect(response.status).toBe(200);
   const text = await response.text();
@@ -142,6 +149,34 @@ describe('response redaction keeps the provider\'s stream framing (real daemon, 
     expectProviderFraming(lines.slice(0, -1), chunks, PII_TEXT);
   });
 
+  it('does the same for a legacy completions stream (choices[].text)', async () => {
+    // OpenAI's legacy stream shape (no recording of it in the fixtures): the recorded stream's
+    // id and created, text deltas, then a finishing chunk with empty text.
+    const legacy = (text: string, finish: string | null, i: number) => ({
+      id: 'cmpl-D8Z5oo6uDh67AD85p73ksdT1KxhE0',
+      object: 'text_completion',
+      created: finishChunk.created,
+      choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+      model: 'gpt-3.5-turbo-instruct',
+      obfuscation: `pad${i}`,
+    });
+    const served = [...PII_DELTAS.map((text, i) => legacy(text, null, i)), legacy('', 'length', PII_DELTAS.length)];
+    await start(served);
+    const lines = await rawStream({}, '/completions');
+    const chunks = lines.map((line) => JSON.parse(line) as { choices: { text: string; finish_reason: string | null }[] });
+    expect(chunks.map((chunk) => chunk.choices[0]?.text).join('')).toBe(PII_TEXT);
+    for (const chunk of chunks) for (const choice of chunk.choices) expect(choice.text !== '' || choice.finish_reason !== null).toBe(true);
+    expect(lines.at(-1)).toBe(JSON.stringify(served.at(-1)));
+    expect(JSON.parse(lines.at(-2) as string)).toEqual({
+      id: 'cmpl-D8Z5oo6uDh67AD85p73ksdT1KxhE0',
+      object: 'text_completion',
+      created: finishChunk.created,
+      model: 'gpt-3.5-turbo-instruct',
+      choices: [{ index: 0, text: 'called.', logprobs: null, finish_reason: null }],
+    });
+    expect(chunks.length).toBeLessThan(served.length);
+  });
+
   it('reads the same stream with the official openai client: text, one finish, no empty deltas', async () => {
     await start(withDeltas(PII_DELTAS));
     const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
@@ -160,5 +195,25 @@ describe('response redaction keeps the provider\'s stream framing (real daemon, 
     expect(finishes).toEqual(['stop']);
     // Only the upstream's role chunk has empty content.
     expect(deltas.filter((delta) => delta === '')).toHaveLength(1);
+  });
+
+  it('gives Anthropic Messages and Responses clients (translated from these chunks) the same text with no empty text deltas', async () => {
+    await start(withDeltas(PII_DELTAS));
+    const anthropic = new Anthropic({ apiKey: gateway.apiKey, baseURL: gateway.origin, maxRetries: 0 });
+    const deltas: string[] = [];
+    const stream = anthropic.messages.stream({ model: 'chat-model', max_tokens: 200, messages: [{ role: 'user', content: 'hi' }] });
+    stream.on('text', (delta) => deltas.push(delta));
+    const message = await stream.finalMessage();
+    expect(message.content).toMatchObject([{ type: 'text', text: PII_TEXT }]);
+    expect(message.stop_reason).toBe('end_turn');
+    expect(deltas.filter((delta) => delta === '')).toEqual([]);
+
+    upstream.queue.push(...recordedReplay(withDeltas(PII_DELTAS)));
+    const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+    const events = await client.responses.create({ model: 'chat-model', input: 'hi', stream: true });
+    const texts: string[] = [];
+    for await (const event of events) if (event.type === 'response.output_text.delta') texts.push(event.delta);
+    expect(texts.join('')).toBe(PII_TEXT);
+    expect(texts.filter((delta) => delta === '')).toEqual([]);
   });
 });
