@@ -165,6 +165,24 @@ function saidOfAPerson(tokens: readonly JapaneseToken[], next: number): boolean 
   return false;
 }
 
+/**
+ * 廣野+翔太, 宮國+椋丞: a given name right after a one- or two-kanji noun that starts the phrase
+ * (nothing but punctuation or a particle before it): that noun is a surname IPADIC does not list.
+ */
+function unlistedSurnameBefore(tokens: readonly JapaneseToken[], index: number): boolean {
+  const previous = tokens[index - 1];
+  if (previous === undefined || previous.pos !== '名詞' || !/^\p{Script=Han}{1,2}$/u.test(previous.surface_form)) return false;
+  if (previous.pos_detail_1 !== '一般' && previous.pos_detail_1 !== '固有名詞') return false;
+  if (isTitle(previous) || isHonorific(previous) || ROLES_BEFORE.has(previous.surface_form)) return false;
+  const beforeThat = tokens[index - 2];
+  return beforeThat === undefined || beforeThat.pos === '記号' || beforeThat.pos === '助詞';
+}
+
+/** A number then 世 (15世, ２世) at `index`: the regnal number of a monarch or pope. */
+function regnalNumberAt(tokens: readonly JapaneseToken[], index: number): boolean {
+  return tokens[index]?.pos_detail_1 === '数' && /^[0-9０-９]+$/.test(tokens[index]!.surface_form) && tokens[index + 1]?.surface_form === '世';
+}
+
 function startOf(token: JapaneseToken): number {
   return token.word_position - 1;
 }
@@ -247,7 +265,8 @@ export function findPersonNames(
       isKatakanaWord(first) && roleBefore(tokens, i) && !isTitle(first) && !ROLES_BEFORE.has(first.surface_form) && !['word', 'place'].includes(lookUpWord(first.surface_form));
     const personContext =
       !startsName && !katakanaCompound && !rolePrefixed && isKatakanaWord(first) && first.word_type === 'UNKNOWN' && saidOfAPerson(tokens, i + 1) && lookUpWord(first.surface_form) === 'unknown';
-    if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed && !personContext) {
+    const regnalNext = isKatakanaWord(first) && first.word_type === 'UNKNOWN' && regnalNumberAt(tokens, i + 1);
+    if (!startsName && !honorificNext && !katakanaCompound && !rolePrefixed && !personContext && !regnalNext) {
       i++;
       continue;
     }
@@ -305,14 +324,19 @@ export function findPersonNames(
         j++;
       } else break;
     }
+    // ルイ15世, ラムセス2世: a regnal number belongs to the name.
+    const regnal = regnalNumberAt(tokens, j);
+    if (regnal) j += 2;
     const last = tokens[j - 1]!;
     const before = tokens[i - 1];
     const after = tokens[j];
-    const start = startOf(first);
+    const surnameBefore = parts === 1 && hasGiven && !hasFamily && unlistedSurnameBefore(tokens, firstIndex);
+    const start = startOf(surnameBefore ? tokens[firstIndex - 1]! : first);
     const end = startOf(last) + last.surface_form.length;
     i = j;
 
     if (before !== undefined && ORG_BEFORE.test(before.surface_form)) continue;
+
     const honorific = isHonorific(after);
     // 加藤と申します: a self-introduction.
     const introduced = after?.surface_form === 'と' && /^(?:申し|言い|いい|名乗)/.test(tokens[j + 1]?.surface_form ?? '');
@@ -335,7 +359,7 @@ export function findPersonNames(
     else if (parts >= 2) score = 0.75;
     else score = 0.6;
     if (rolePrefixed && !joinedWord) score = Math.max(score, 0.75);
-    if (personContext) score = Math.max(score, 0.55);
+    if (personContext || regnal) score = Math.max(score, 0.6);
     if (endsQuotedTitle(tokens, firstIndex, j)) score -= 0.3;
     if (honorific) score += 0.35;
     else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;

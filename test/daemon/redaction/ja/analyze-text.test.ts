@@ -154,6 +154,19 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('ジョージ・ピーボディ・アンド・カンパニーに入社した。')).toEqual([]);
   });
 
+  it('takes a kanji noun that starts the phrase right before a given name as its surname (鯨翔太)', () => {
+    expect(found('試合では、鯨翔太が先発した。')).toEqual([['JP_NAME', '鯨翔太']]);
+    expect(found('試合では、北の鯨翔太が先発した。')).toEqual([['JP_NAME', '鯨翔太']]); // after a particle too
+    // a role before the given name is not a surname
+    expect(found('試合では、監督翔太が先発した。')).toEqual([['JP_NAME', '翔太']]);
+  });
+
+  it('keeps a regnal number with the name and reads it as a person (ルイ15世, ラムセス2世)', () => {
+    expect(found('ルイ15世の時代になった。')).toEqual([['JP_NAME', 'ルイ15世']]);
+    expect(found('ラムセス2世が即位した。')).toEqual([['JP_NAME', 'ラムセス2世']]);
+    expect(found('ラムセス2号が出航した。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
