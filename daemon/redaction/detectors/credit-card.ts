@@ -42,13 +42,27 @@ function issuerAllows(digits: string): boolean {
   }
 }
 
-/** Grouping must look like a card's: no separators, or one separator between groups of 3–6. */
+/**
+ * Grouping must look like a card's: no separators, or one separator between groups of 3–6.
+ * One pass, no allocation: most candidates are phone numbers and ids that fail here.
+ */
 function groupingPlausible(raw: string): boolean {
-  const separators = raw.match(/[ -]/g);
-  if (separators === null) return true;
-  if (new Set(separators).size !== 1) return false;
-  const groups = raw.split(separators[0] ?? ' ');
-  return groups.length >= 3 && groups.every((group) => group.length >= 3 && group.length <= 6);
+  let separator = 0;
+  let groups = 1;
+  let groupLength = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x2d) {
+      groupLength++;
+      continue;
+    }
+    if (separator === 0) separator = code;
+    else if (code !== separator) return false;
+    if (groupLength < 3 || groupLength > 6) return false;
+    groups++;
+    groupLength = 0;
+  }
+  return separator === 0 || (groups >= 3 && groupLength >= 3 && groupLength <= 6);
 }
 
 export const creditCardDetector: Detector = {
