@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret } from '../../daemon/secrets/keychain.js';
+import { deleteKeychainSecret, readKeychainSecret } from '../../daemon/secrets/keychain.js';
+import { requireKeychain } from '../support/keychain.js';
 import { ensureUiBuild, openBrowser, startGateway, uiTestsUnavailable, type Browser, type Gateway } from './harness.js';
 
 const unavailable = uiTestsUnavailable();
@@ -14,16 +15,6 @@ interface CanvasLike {
   width: number;
   height: number;
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
-}
-
-/** Why the keychain part cannot run here (null when it can): a Secret Service must be reachable. */
-function keychainUnavailable(): string | null {
-  try {
-    readKeychainSecret('kagami-test-probe');
-    return null;
-  } catch (error) {
-    return error instanceof KeychainUnavailableError ? error.message : String(error);
-  }
 }
 
 const CHAT_MODEL = 'kagami-sim-chat';
@@ -247,9 +238,7 @@ describe.skipIf(unavailable !== null)(`Kagami UI in Chromium against the real da
   });
 
   it('adds, tests, replaces and deletes a provider key in the OS keychain, showing only fingerprint and last 4', async (ctx) => {
-    const noKeychain = keychainUnavailable();
-    if (noKeychain && process.env.CI) throw new Error(`CI must provide a Secret Service (dbus-run-session + gnome-keyring): ${noKeychain}`);
-    if (noKeychain) ctx.skip(`no Secret Service reachable (${noKeychain}); run under dbus-run-session with an unlocked gnome-keyring`);
+    requireKeychain(ctx);
     const provider = 'kagami-simulator';
     const account = `provider:${provider}`;
     const first = 'sk-e2e-first-0123456789abcdefWXYZ';
@@ -291,7 +280,7 @@ describe.skipIf(unavailable !== null)(`Kagami UI in Chromium against the real da
       for (const key of [first, second.trim()]) expect(await page.content()).not.toContain(key.slice(0, -4));
       expect(browser.errors).toEqual([]);
     } finally {
-      if (!noKeychain) deleteKeychainSecret(account);
+      deleteKeychainSecret(account);
     }
   });
 });

@@ -11,7 +11,8 @@ import { command as admin } from '../../../daemon/cli/admin.js';
 import { runPolicySign } from '../../../daemon/cli/policy-sign.js';
 import { verifyBundle } from '../../../daemon/policy/bundle/bundle.js';
 import { parseTrustedKeys } from '../../../daemon/policy/bundle/signing-key.js';
-import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret } from '../../../daemon/secrets/keychain.js';
+import { deleteKeychainSecret, readKeychainSecret } from '../../../daemon/secrets/keychain.js';
+import { requireKeychain } from '../../support/keychain.js';
 
 const POLICY = `version: 12
 endpoints:
@@ -25,15 +26,6 @@ function captureStdout(): { text: () => string; restore: () => void } {
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   return { text: () => out, restore: () => (stdout.mockRestore(), stderr.mockRestore()) };
-}
-
-function keychainProblem(): string | null {
-  try {
-    readKeychainSecret('kagami-test-probe');
-    return null;
-  } catch (error) {
-    return error instanceof KeychainUnavailableError ? error.message : String(error);
-  }
 }
 
 describe('kagami admin keygen + kagami policy sign', () => {
@@ -86,11 +78,7 @@ describe('kagami admin keygen + kagami policy sign', () => {
   });
 
   it('keeps the private key in the OS keychain and signs with --key-id', async (ctx: TestContext) => {
-    const problem = keychainProblem();
-    if (problem !== null) {
-      if (process.env.CI) throw new Error(`CI must provide a Secret Service: ${problem}`);
-      ctx.skip(`no Secret Service reachable (${problem})`);
-    }
+    requireKeychain(ctx);
     const out = captureStdout();
     let keyId = '';
     try {

@@ -11,28 +11,15 @@ import {
   describeLast4,
   INTERNAL_ACCOUNT_PREFIXES,
   isInternalAccount,
-  KeychainUnavailableError,
   listKeychainAccounts,
   readKeychainSecret,
   writeKeychainSecret,
 } from '../../../daemon/secrets/keychain.js';
 import { readSecret } from '../../../daemon/secrets/read-secret.js';
+import { keychainProblem, requireKeychain as requireKeychainIn } from '../../support/keychain.js';
 
-function probeKeychain(): string | null {
-  try {
-    readKeychainSecret('kagami-test-probe');
-    return null;
-  } catch (error) {
-    return error instanceof KeychainUnavailableError ? error.message : String(error);
-  }
-}
-const unavailable = probeKeychain();
-
-function requireKeychain(ctx: TestContext): void {
-  if (unavailable === null) return;
-  if (process.env.CI) throw new Error(`CI must provide a Secret Service (run under dbus-run-session with gnome-keyring unlocked): ${unavailable}`);
-  ctx.skip(`no Secret Service reachable (${unavailable}); run under dbus-run-session with an unlocked gnome-keyring`);
-}
+const unavailable = keychainProblem();
+const requireKeychain = (ctx: TestContext): void => requireKeychainIn(ctx, unavailable);
 
 describe('OS keychain secrets', () => {
   const account = `test:${randomBytes(6).toString('hex')}`;

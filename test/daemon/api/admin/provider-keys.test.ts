@@ -14,22 +14,10 @@ import { adapterIds, findAdapter } from '../../../../daemon/providers/index.js';
 import { deleteKeychainSecret, KeychainUnavailableError, readKeychainSecret, writeKeychainSecret } from '../../../../daemon/secrets/keychain.js';
 import type { ProviderKeyInfo, ProviderKeyTest } from '../../../../shared/schemas/provider-keys.js';
 import { startGateway, type TestGateway } from '../../../support/gateway.js';
+import { keychainProblem, requireKeychain as requireKeychainIn } from '../../../support/keychain.js';
 
-function probeKeychain(): string | null {
-  try {
-    readKeychainSecret('kagami-test-probe');
-    return null;
-  } catch (error) {
-    return error instanceof KeychainUnavailableError ? error.message : String(error);
-  }
-}
-const unavailable = probeKeychain();
-
-function requireKeychain(ctx: TestContext): void {
-  if (unavailable === null) return;
-  if (process.env.CI) throw new Error(`CI must provide a Secret Service (run under dbus-run-session with gnome-keyring unlocked): ${unavailable}`);
-  ctx.skip(`no Secret Service reachable (${unavailable}); run under dbus-run-session with an unlocked gnome-keyring`);
-}
+const unavailable = keychainProblem();
+const requireKeychain = (ctx: TestContext): void => requireKeychainIn(ctx, unavailable);
 
 const GOOD_KEY = `sk-good-${randomBytes(12).toString('hex')}GOOD`;
 const WRONG_KEY = `sk-wrong-${randomBytes(12).toString('hex')}BADX`;
