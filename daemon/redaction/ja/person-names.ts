@@ -183,6 +183,16 @@ function regnalNumberAt(tokens: readonly JapaneseToken[], index: number): boolea
   return tokens[index]?.pos_detail_1 === '数' && /^[0-9０-９]+$/.test(tokens[index]!.surface_form) && tokens[index + 1]?.surface_form === '世';
 }
 
+// Xに移籍した, Xへ期限付き移籍, Xにトレードされた: where a player moves is a club (but Xに移籍を
+// 打診した offers a move to a person).
+const TRANSFER_WORDS = new Set(['移籍', '完全', '期限', 'レンタル', 'トレード', '入団', '加入', '復帰']);
+
+function transferDestination(tokens: readonly JapaneseToken[], after: number): boolean {
+  const particle = tokens[after]?.surface_form;
+  if (particle !== 'に' && particle !== 'へ') return false;
+  return TRANSFER_WORDS.has(tokens[after + 1]?.surface_form ?? '') && tokens[after + 2]?.surface_form !== 'を';
+}
+
 function startOf(token: JapaneseToken): number {
   return token.word_position - 1;
 }
@@ -360,7 +370,7 @@ export function findPersonNames(
     else score = 0.6;
     if (rolePrefixed && !joinedWord) score = Math.max(score, 0.75);
     if (personContext || regnal) score = Math.max(score, 0.6);
-    if (endsQuotedTitle(tokens, firstIndex, j)) score -= 0.3;
+    if (endsQuotedTitle(tokens, firstIndex, j) || transferDestination(tokens, j)) score -= 0.3;
     if (honorific) score += 0.35;
     else if (titled || labelledBefore(tokens, firstIndex)) score += 0.25;
     spans.push({ type: 'JP_NAME', start, end, score: Math.min(score, 0.99), detector: 'jp-person-name' });

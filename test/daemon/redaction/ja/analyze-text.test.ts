@@ -167,6 +167,12 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('ラムセス2号が出航した。')).toEqual([]);
   });
 
+  it('reads where a player moves as a club (Xに完全移籍した), not the one offered a move', () => {
+    expect(found('その後、ボルチモア・レイブンズに完全移籍した。')).toEqual([]);
+    expect(found('翌年、アトレチコ・ミネイロに移籍した。')).toEqual([]);
+    expect(found('アモス・コレックに移籍を打診した。')).toEqual([['JP_NAME', 'アモス・コレック']]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
