@@ -9,14 +9,23 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const TOP_LEVEL = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{2,59})$/;
 
+/** ASCII membership tables built once from the classes above: the walk outwards from "@" tests a code, not a one-character string. */
+function asciiTable(pattern: RegExp): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) table[code] = pattern.test(String.fromCharCode(code)) ? 1 : 0;
+  return table;
+}
+const LOCAL_CHARS = asciiTable(LOCAL_CHAR);
+const DOMAIN_CHARS = asciiTable(DOMAIN_CHAR);
+
 function isLocalChar(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
-  return code < 0x80 && LOCAL_CHAR.test(text[index] ?? '');
+  return code < 0x80 && LOCAL_CHARS[code] === 1;
 }
 
 function isDomainChar(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
-  return code < 0x80 && DOMAIN_CHAR.test(text[index] ?? '');
+  return code < 0x80 && DOMAIN_CHARS[code] === 1;
 }
 
 /** True when the token holding `index` started as "scheme://". */

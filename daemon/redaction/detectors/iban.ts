@@ -26,24 +26,24 @@ const CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,40}/g
 
 /** The longest valid IBAN that is a prefix of the candidate (a following word may have been absorbed). */
 function longestValidPrefix(raw: string): number {
-  const compact: string[] = [];
-  const ends: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const char = raw[i] ?? '';
-    if (char === ' ' || char === '-') continue;
-    compact.push(char.toUpperCase());
-    ends.push(i + 1);
+  // The country decides the length; most candidates ("ID12…", "ab12…") stop here.
+  const length = IBAN_LENGTHS[raw.slice(0, 2).toUpperCase()];
+  if (length === undefined) return 0;
+  // Where the length-th character (separators not counted) ends in the written form.
+  let counted = 0;
+  let end = 0;
+  while (end < raw.length && counted < length) {
+    const code = raw.charCodeAt(end++);
+    if (code !== 0x20 && code !== 0x2d) counted++;
   }
-  const iban = compact.join('');
-  const length = IBAN_LENGTHS[iban.slice(0, 2)];
-  if (length === undefined || iban.length < length) return 0;
-  const candidate = iban.slice(0, length);
+  if (counted < length) return 0;
+  const written = raw.slice(0, end);
   // Written in one case (GB82WEST…, gb82west…): "LV80 bANK…" is a lookalike.
-  const letters = raw.slice(0, ends[length - 1] ?? 0).replace(/[^A-Za-z]/g, '').slice(2);
+  const letters = written.replace(/[^A-Za-z]/g, '').slice(2);
   if (letters !== letters.toUpperCase() && letters !== letters.toLowerCase()) return 0;
+  const candidate = written.replace(/[ -]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || !passesIbanMod97(candidate)) return 0;
   // Reject a cut in the middle of a group ("…1234 5678" where only "56" belongs).
-  const end = ends[length - 1] ?? 0;
   const next = raw[end];
   if (next !== undefined && next !== ' ' && next !== '-') return 0;
   return end;
