@@ -149,12 +149,18 @@ const PERSON_NOUNS_AFTER = new Set([
 const PERSON_PREDICATE =
   /^(?:生まれ|生ま|死去|亡くな|没し|逝去|結婚|婚約|離婚|再婚|出産|就任|辞任|引退|出演|主演|演じ|語っ|語る|述べ|著し|率い|入団|卒業|留学|来日|渡米|師事|即位|退位|戴冠|暗殺|処刑|戦死|病死|出家|会談|指名|任命)/;
 
+const WITH_A_PERSON = /^(?:結婚|再婚|離婚|婚約|交際|共演|対談|会談|共著|共作|親交|師弟)/;
+
 /** After a word: a person follower (ら, 自身), の + a noun only persons have, or は/が + a person's verb. */
 function saidOfAPerson(tokens: readonly JapaneseToken[], next: number): boolean {
   const token = tokens[next];
   if (token === undefined) return false;
   if (PERSON_FOLLOWERS.has(token.surface_form)) return true;
   if (token.surface_form === 'の') return PERSON_NOUNS_AFTER.has(tokens[next + 1]?.surface_form ?? '');
+  // Xと結婚した, Xと共演, Xを演じた, Xに師事: what one does with (or as) a person.
+  if (token.surface_form === 'と') return WITH_A_PERSON.test(tokens[next + 1]?.surface_form ?? '');
+  if (token.surface_form === 'を') return /^演じ/.test(tokens[next + 1]?.surface_form ?? '');
+  if (token.surface_form === 'に') return tokens[next + 1]?.surface_form === '師事';
   if (token.surface_form !== 'は' && token.surface_form !== 'が') return false;
   for (let k = next + 1; k < Math.min(tokens.length, next + 40); k++) {
     const word = tokens[k]!.surface_form;
@@ -191,6 +197,19 @@ function transferDestination(tokens: readonly JapaneseToken[], after: number): b
   const particle = tokens[after]?.surface_form;
   if (particle !== 'に' && particle !== 'へ') return false;
   return TRANSFER_WORDS.has(tokens[after + 1]?.surface_form ?? '') && tokens[after + 2]?.surface_form !== 'を';
+}
+
+/**
+ * The nouns right after a full name end in an organisation or place word (松下幸之助記念館,
+ * 前川國男+建築+設計+事務所): the name is part of that proper noun. 手塚治虫+原作 is not.
+ */
+function endsInCompoundHead(tokens: readonly JapaneseToken[], from: number): boolean {
+  for (let k = from; k < from + 4; k++) {
+    const token = tokens[k];
+    if (token === undefined || token.pos !== '名詞' || isTitle(token) || isHonorific(token)) return false;
+    if (COMPOUND_HEADS.test(token.surface_form)) return true;
+  }
+  return false;
 }
 
 function startOf(token: JapaneseToken): number {
@@ -354,7 +373,7 @@ export function findPersonNames(
     // A full name stays a person before a plain noun (手塚治虫原作); only organisation and place
     // words make it part of a proper noun (松下幸之助記念館).
     const fullName = hasFamily && hasGiven && !givenGuessed;
-    if (!titled && (fullName ? after !== undefined && after.pos === '名詞' && COMPOUND_HEADS.test(after.surface_form) : isCompoundHead(after))) continue;
+    if (!titled && (fullName ? endsInCompoundHead(tokens, j) : isCompoundHead(after))) continue;
 
     const surface = tokens
       .slice(firstIndex, j)

@@ -71,6 +71,8 @@ describe('person names: given names IPADIC splits, context after a full name', (
 
   it('still drops a name that is part of an organisation or place name', () => {
     expect(found('松下幸之助記念館を訪れた。').filter(([type]) => type === 'JP_NAME')).toEqual([]);
+    expect(found('前川國男建築設計事務所が設計した。')).toEqual([]); // the nouns after it end in one
+    expect(found('手塚治虫原作漫画が好きだ。')).toEqual([['JP_NAME', '手塚治虫']]);
     expect(found('田中工業に入社した。')).toEqual([]);
   });
 
@@ -146,6 +148,9 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('ボアソナードの製品が発売された。')).toEqual([]);
     expect(found('ブラッドリーは2010年に倒産した。')).toEqual([]);
     expect(found('ホテルは1920年に生まれた。')).toEqual([]);
+    expect(found('アデナウアーと結婚した。')).toEqual([['JP_NAME', 'アデナウアー']]);
+    expect(found('オストロムを演じた。')).toEqual([['JP_NAME', 'オストロム']]);
+    expect(found('アデナウアーと合併した。')).toEqual([]);
   });
 
   it('reads the katakana after ・ up to the next break as one part of the name (ホワイト+ヘッド)', () => {
