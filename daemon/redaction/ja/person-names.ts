@@ -57,6 +57,8 @@ function roleBefore(tokens: readonly JapaneseToken[], index: number): boolean {
 
 // Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
 const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
+// Credits after a name (スタン・リー原作, スティーブ・ディッコ作画, 岡部冬彦作詞): what a person made.
+const CREDITS = new Set(['原作', '作画', '作詞', '作曲', '編曲', '脚本', '演出', '原案', '脚色', '主演', '監修', '訳', '著', '画', '作', '撮影', '振付']);
 // Single kanji that end a place, organisation or family name rather than a given name.
 const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂跡祭塔碑墓廟陵邸屋亭荘舎座劇展号丸]$/;
 const SINGLE_KANJI = /^\p{Script=Han}$/u;
@@ -155,7 +157,7 @@ const WITH_A_PERSON = /^(?:結婚|再婚|離婚|婚約|交際|共演|対談|会�
 function saidOfAPerson(tokens: readonly JapaneseToken[], next: number): boolean {
   const token = tokens[next];
   if (token === undefined) return false;
-  if (PERSON_FOLLOWERS.has(token.surface_form)) return true;
+  if (PERSON_FOLLOWERS.has(token.surface_form) || CREDITS.has(token.surface_form)) return true;
   if (token.surface_form === 'の') return PERSON_NOUNS_AFTER.has(tokens[next + 1]?.surface_form ?? '');
   // Xと結婚した, Xと共演, Xを演じた, Xに師事: what one does with (or as) a person.
   if (token.surface_form === 'と') return WITH_A_PERSON.test(tokens[next + 1]?.surface_form ?? '');
@@ -223,7 +225,7 @@ export type WordKind = 'name' | 'place' | 'word' | 'unknown';
 function endsPhrase(token: JapaneseToken | undefined): boolean {
   if (token === undefined) return true;
   if (token.pos === '助詞' || token.pos === '記号' || token.pos === '助動詞' || token.pos === '接続詞') return true;
-  return isHonorific(token) || isTitle(token) || PERSON_FOLLOWERS.has(token.surface_form);
+  return isHonorific(token) || isTitle(token) || PERSON_FOLLOWERS.has(token.surface_form) || CREDITS.has(token.surface_form);
 }
 
 /** A single kanji IPADIC split off a given name it does not list (冬 in 冬彦, 仁 in 達仁). */
@@ -369,7 +371,7 @@ export function findPersonNames(
     const honorific = isHonorific(after);
     // 加藤と申します: a self-introduction.
     const introduced = after?.surface_form === 'と' && /^(?:申し|言い|いい|名乗)/.test(tokens[j + 1]?.surface_form ?? '');
-    const titled = isTitle(after) || introduced || (after !== undefined && PERSON_FOLLOWERS.has(after.surface_form));
+    const titled = isTitle(after) || introduced || (after !== undefined && (PERSON_FOLLOWERS.has(after.surface_form) || CREDITS.has(after.surface_form)));
     // A full name stays a person before a plain noun (手塚治虫原作); only organisation and place
     // words make it part of a proper noun (松下幸之助記念館).
     const fullName = hasFamily && hasGiven && !givenGuessed;

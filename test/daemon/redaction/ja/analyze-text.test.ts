@@ -178,6 +178,15 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('アモス・コレックに移籍を打診した。')).toEqual([['JP_NAME', 'アモス・コレック']]);
   });
 
+  it('reads a credit after a name (原作, 作画, 作詞) as what a person made', () => {
+    expect(found('スパイダーマンは、スタン・リー原作、スティーブ・ディッコ作画により初登場した。')).toEqual([
+      ['JP_NAME', 'スタン・リー'],
+      ['JP_NAME', 'スティーブ・ディッコ'],
+    ]);
+    expect(found('田中工業作の部品を使った。')).toEqual([]);
+    expect(found('ディッコの作品だ。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
