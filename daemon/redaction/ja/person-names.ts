@@ -142,6 +142,13 @@ const PLACE_PART_CHAR = /^[大小側内外中北南東西産製発着行版支�
 const KATAKANA_ORG_TAIL =
   /(?:グループ|ホールディングス|エン[タター]テ[イー]?ン?メント|コーポレーション|カンパニー|インターナショナル|ブラザー[ズス]|アソシエ[イー]ツ|コミッティー?|クラブ|ユナイテッド|スポーツ|カルチャー|プロダクションズ?|スタジオズ?|レコー[ドズ]|システムズ|テクノロジーズ|ジャパン|サーキット|ホテル|センター|アカデミー|リーグ|プラネット|シティ|パーク|スタジアム|アリーナ|ストア|ショップ|マート|フーズ|モーターズ|エアラインズ|エアウェイズ|ファクトリー|ワークス|ネットワーク|コミュニケーションズ)$/;
 
+// Closed-class words of transcribed names, not evidence either way: nobiliary and patronymic
+// particles (ヴェルナー・フォン・ブラウン, シャルル・ド・ゴール) and generational suffixes (…・ジュニア).
+const NAME_PARTICLES = new Set(['フォン', 'ファン', 'ヴァン', 'バン', 'デ', 'ド', 'ダ', 'ディ', 'デル', 'デラ', 'ドゥ', 'ラ', 'ル', 'レ', 'ジュニア', 'シニア', 'ビン', 'イブン', 'ベン', 'マク', 'オ']);
+// Forms of address written before a name (ミスター・ハードウィック): a person. (ミス・, マダム・ and
+// ドクター・ also start pageants, museums and series: ミス・ユニバース.)
+const FORM_OF_ADDRESS = new Set(['ミスター', 'ミセス', 'ミズ', 'サー', 'ムッシュ', 'ムッシュー', 'セニョール', 'セニョーラ']);
+
 /**
  * ロッキー・ロメロ, ヤス・マリーナ・サーキット: a foreign name in katakana, its parts joined by
  * ・/＝ (kuromoji often reads it as one unknown word), scored by how the dictionary reads each
@@ -151,8 +158,10 @@ const KATAKANA_ORG_TAIL =
  * a longer one makes it a title or a company (ジョージ・ピーボディ・アンド・カンパニー).
  */
 function scoreKatakanaCompound(word: string, lookUpWord: (word: string) => WordKind): number {
-  const parts = word.split(/[・＝=]/).filter((part) => part.length > 1);
-  if (parts.some((part) => KATAKANA_ORG_TAIL.test(part))) return 0.3;
+  const all = word.split(/[・＝=]/);
+  if (all.some((part) => KATAKANA_ORG_TAIL.test(part))) return 0.3;
+  if (all.length > 1 && FORM_OF_ADDRESS.has(all[0]!)) return 0.8; // ミスター・ハードウィック
+  const parts = all.filter((part) => part.length > 1 && !NAME_PARTICLES.has(part));
   const kinds = parts.map(lookUpWord);
   if (kinds[0] === 'place') return 0.3; // ニューヨーク・ニックス: a team or a company of a place
   if (!kinds.includes('word') && !kinds.includes('place')) return kinds.includes('name') ? 0.8 : 0.6;

@@ -187,6 +187,14 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('ディッコの作品だ。')).toEqual([]);
   });
 
+  it('reads name particles and forms of address in katakana names as parts of a person name', () => {
+    expect(found('1945年にヴェルナー・フォン・ブラウンと会った。')).toEqual([['JP_NAME', 'ヴェルナー・フォン・ブラウン']]);
+    expect(found('メンバーには、ジョン・カルビン・クーリッジ・ジュニアがいた。')).toEqual([['JP_NAME', 'ジョン・カルビン・クーリッジ・ジュニア']]);
+    expect(found('仕事を求めてミスター・ハードウィックを訪ねた。')).toEqual([['JP_NAME', 'ミスター・ハードウィック']]);
+    expect(found('ミス・ユニバースに出場した。')).toEqual([]);
+    expect(found('ジョージ・ピーボディ・アンド・カンパニーに入社した。')).toEqual([]);
+  });
+
   it('does not report one kanji alone without context', () => {
     expect(found('森の中で騎士に出会った。')).toEqual([]);
   });
