@@ -6,6 +6,7 @@ import { detectors as registeredDetectors } from './detectors/index.js';
 import type { RedactionSettings } from './settings.js';
 import { containsJapaneseScript } from './types.js';
 import type { Detector, JapaneseAnalyzer, Span } from './types.js';
+import { warmUpDetectors } from './warm-up.js';
 
 export interface RedactionEngineDeps {
   readonly settings: RedactionSettings;
@@ -100,6 +101,8 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
   const { settings } = deps;
   const detectors = deps.detectors ?? registeredDetectors;
   const japanese = settings.japanese ? (deps.japanese ?? null) : null;
+  // At daemon start, not on the first requests (once per process).
+  if (settings.enabled) warmUpDetectors(detectors);
 
   function accept(text: string, span: Span): boolean {
     if (span.score < settings.thresholds[span.type] || span.end <= span.start) return false;
