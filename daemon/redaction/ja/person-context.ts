@@ -49,7 +49,7 @@ export function roleBefore(tokens: readonly JapaneseToken[], index: number): boo
 }
 
 // Words after a name that say it is a person (山田ら, 佐藤本人, 鈴木役): not a compound.
-export const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '等', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
+export const PERSON_FOLLOWERS = new Set(['ら', 'たち', '達', '役', '本人', '自身', '個人', '一家', '夫妻', '兄弟', '姉妹', '親子', '夫婦']);
 // Credits after a name (スタン・リー原作, スティーブ・ディッコ作画, 岡部冬彦作詞): what a person made.
 export const CREDITS = new Set(['原作', '作画', '作詞', '作曲', '編曲', '脚本', '演出', '原案', '脚色', '主演', '監修', '訳', '著', '画', '作', '撮影', '振付']);
 const HONORIFIC_WORDS = new Set(['さん', '様', 'さま', '氏', '君', 'くん', 'ちゃん', '殿', 'たん', '嬢', '女史']);

@@ -190,7 +190,8 @@ export function findPersonNames(
     const placeSurname =
       placeWord && tokens[i + 1] !== undefined && ((isNamePart(tokens[i + 1]!) && tokens[i + 1]!.pos_detail_3 === '名') || kanjiGivenNameLength(tokens, i + 1) >= 2);
     const startsName = isNamePart(first) || placeSurname;
-    const honorificNext = isUnknownProperNoun(first) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
+    // (a role before a title is not a name: GKコーチ)
+    const honorificNext = isUnknownProperNoun(first) && !ROLES_BEFORE.has(first.surface_form) && (isHonorific(tokens[i + 1]) || isTitle(tokens[i + 1]));
     // A joiner inside the word (アンドロイド・ ends one: no compound).
     const katakanaCompound = isKatakanaWord(first) && /[^・＝=][・＝=][^・＝=]/.test(first.surface_form);
     // (kuromoji marks known words UNKNOWN inside a katakana run, so the word is looked up alone)

@@ -98,6 +98,9 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('FWボゴラッドが先制した。')).toEqual([['JP_NAME', 'ボゴラッド']]);
     expect(found('監督のサラディンは会見した。')).toEqual([['JP_NAME', 'サラディン']]);
     expect(found('GKコーチに就任した。')).toEqual([]);
+    expect(found('サンガF.C.のGKコーチに就任した。').filter(([type]) => type === 'JP_NAME')).toEqual([]);
+    // 等 (etc.) follows things as often as people: no context
+    expect(found('振付や、ダンサーブッキング等も行う。')).toEqual([]);
     expect(found('サラディンは会見した。')).toEqual([]);
   });
 
