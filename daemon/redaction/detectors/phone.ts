@@ -73,14 +73,15 @@ function scoreShape(raw: string): number {
   // An extension needs "x", "t" (ext) or "#": most candidates have none, so no regex runs.
   const number = raw.includes('x') || raw.includes('t') || raw.includes('#') ? raw.replace(EXTENSION, '') : raw;
   const digits = countDigits(number);
-  if (digits < 7 || digits > 15 || DATE.test(number)) return 0;
-  if (SSN_SHAPE.test(number)) return 0.1;
+  // Length gates before the shape regexes: a DATE is at most 10 characters, SSN_SHAPE exactly 11.
+  if (digits < 7 || digits > 15 || (number.length <= 10 && DATE.test(number))) return 0;
+  if (number.length === 11 && SSN_SHAPE.test(number)) return 0.1;
   // "00" is the international prefix only when the country code follows it directly (0044…).
   if (number.startsWith('+') || number.startsWith('(+') || /^00\d/.test(number)) {
     return internationalScore(number.startsWith('00') ? `+${number.slice(2)}` : number.replace('(+', '+'));
   }
   if (number.startsWith('00')) return 0; // "00-4348-5523": neither a country code nor a trunk prefix
-  if (DECIMAL.test(number)) return 0; // "0.000123456", "3.14159265": one dot is a decimal point
+  if (number.includes('.') && DECIMAL.test(number)) return 0; // "0.000123456", "3.14159265": one dot is a decimal point
   if (NANP.test(raw)) return 0.75;
   if (NANP_SHAPE.test(raw)) return 0.6;
   const grouped = /[ .\-/()]/.test(number);
