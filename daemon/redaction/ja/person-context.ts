@@ -86,7 +86,7 @@ const PERSON_NOUNS_AFTER = new Set([
 ]);
 // Verbs whose subject is a person (…は1990年に生まれた, …が監督に就任): read to the end of the sentence.
 const PERSON_PREDICATE =
-  /^(?:生まれ|生ま|死去|亡くな|没し|逝去|結婚|婚約|離婚|再婚|出産|就任|辞任|引退|出演|主演|演じ|語っ|語る|述べ|著し|率い|入団|卒業|留学|来日|渡米|師事|即位|退位|戴冠|暗殺|処刑|戦死|病死|出家|会談|指名|任命)/;
+  /^(?:生まれ|生ま|死去|死亡|死ん|亡く|没し|埋葬|執筆|逝去|結婚|婚約|離婚|再婚|出産|就任|辞任|引退|出演|主演|演じ|語っ|語る|述べ|著し|率い|入団|卒業|留学|来日|渡米|師事|即位|退位|戴冠|暗殺|処刑|戦死|病死|出家|会談|指名|任命)/;
 
 const WITH_A_PERSON = /^(?:結婚|再婚|離婚|婚約|交際|共演|対談|会談|共著|共作|親交|師弟)/;
 
@@ -102,12 +102,32 @@ export function saidOfAPerson(tokens: readonly JapaneseToken[], next: number): b
   if (token.surface_form === 'に') return tokens[next + 1]?.surface_form === '師事';
   if (token.surface_form !== 'は' && token.surface_form !== 'が') return false;
   for (let k = next + 1; k < Math.min(tokens.length, next + 40); k++) {
-    const word = tokens[k]!.surface_form;
+    const token = tokens[k]!;
+    const word = token.surface_form;
     if (word === '。' || word === '\n') return false;
-    if (tokens[k]!.pos !== '名詞' && tokens[k]!.pos !== '動詞') continue;
+    if (token.pos !== '名詞' && token.pos !== '動詞') continue;
     if (PERSON_PREDICATE.test(word)) return true;
+    // Xは、イギリスのミュージシャンである。: the sentence defines X as a person.
+    if (isPersonNoun(token) && COPULA.test(tokens[k + 1]?.surface_form ?? '')) return true;
   }
   return false;
+}
+
+const COPULA = /^(?:で|だ|だっ|。)$/;
+// Nouns that name what a person is (作家, ミュージシャン, 統計学者, 日本人).
+const PERSON_NOUNS = new Set([
+  'ミュージシャン', 'ダンサー', 'アーティスト', 'シンガーソングライター', 'タレント', 'モデル', 'アナウンサー', 'ジャーナリスト',
+  'コンサルタント', 'エンジニア', 'デザイナー', 'プロデューサー', 'ピアニスト', 'ギタリスト', 'バレリーナ', 'レスラー', 'ボクサー',
+  '人物', '一人', '女性', '男性', '少年', '少女', '息子', '娘', '妻', '夫', '父', '母', '兄', '弟', '姉', '妹', '子孫', '末裔',
+  '政治家', '俳優', '女優', '歌手', '選手', '監督', '騎手', '棋士', '力士', '詩人', '画家', '作家', '小説家', '漫画家', '声優',
+]);
+
+/** A noun naming what a person is: a listed one, or the suffix 者/家/人/手/士/師/員/官 (統計学+者). */
+function isPersonNoun(noun: JapaneseToken): boolean {
+  if (noun.pos !== '名詞') return false;
+  if (PERSON_NOUNS.has(noun.surface_form) || TITLES.has(noun.surface_form)) return true;
+  if (noun.pos_detail_1 === '接尾') return /^(?:者|家|人|手|士|師|員|官)$/.test(noun.surface_form);
+  return /^\p{Script=Han}+者$/u.test(noun.surface_form); // 学者, 研究者, 指導者
 }
 
 /** A number then 世 (15世, ２世) at `index`: the regnal number of a monarch or pope. */

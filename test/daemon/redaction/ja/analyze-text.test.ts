@@ -154,6 +154,11 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('アデナウアーと結婚した。')).toEqual([['JP_NAME', 'アデナウアー']]);
     expect(found('オストロムを演じた。')).toEqual([['JP_NAME', 'オストロム']]);
     expect(found('アデナウアーと合併した。')).toEqual([]);
+    // a sentence defining the word as a person (…作家だった, …統計学者である), not as a thing
+    expect(found('シェクリイは多作で多才な作家だった。')).toEqual([['JP_NAME', 'シェクリイ']]);
+    expect(found('デミングはベル研究所で学んだ統計学者である。')).toEqual([['JP_NAME', 'デミング']]);
+    expect(found('ザホールはパキスタンの企業である。')).toEqual([]);
+    expect(found('ザホールは作家の集まる店である。')).toEqual([]);
   });
 
   it('reads the katakana after ・ up to the next break as one part of the name (ホワイト+ヘッド)', () => {
