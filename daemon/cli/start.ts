@@ -26,6 +26,7 @@ import { lockDataDir } from '../store/data-dir-lock.js';
 import { openDatabase } from '../store/db.js';
 import type { SqliteDatabase } from '../store/db.js';
 import { KeyStore } from '../store/keys-store.js';
+import { startWalCheckpointer } from '../store/wal-checkpointer.js';
 import { createUpstreams } from '../upstream/upstreams.js';
 import { KAGAMI_VERSION } from '../version.js';
 import { EXIT, integerFlag, parseFlags } from './command.js';
@@ -90,6 +91,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     cleanups.push(() => {
       db.close();
     });
+    // WAL checkpoints (and their fsyncs) in a worker thread, never inside a request's commit.
+    const checkpointer = startWalCheckpointer(db);
+    cleanups.push(() => checkpointer.close());
     const keyStore = new KeyStore(db);
     cleanups.push(() => keyStore.close());
     const adminToken = loadAdminToken(config.data_dir);
