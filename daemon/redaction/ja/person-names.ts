@@ -26,14 +26,14 @@ import {
 } from './person-context.js';
 
 // Single kanji that end a place, organisation or family name rather than a given name.
-const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂跡祭塔碑墓廟陵邸屋亭荘舎座劇展号丸]$/;
+const NOT_GIVEN_NAME_CHAR = /^[家派流組賞杯駅線町村市区郡県都府道寺城橋川山島湾港法社店局署園館院宮殿氏党軍朝国州門堂跡祭塔碑墓廟陵邸屋亭荘舎座劇展号丸塾]$/;
 const SINGLE_KANJI = /^\p{Script=Han}$/u;
 // ・ joins the parts of a foreign name written in katakana; between kanji names it lists people.
 const HAN = /\p{Script=Han}/u;
 
 // Words that turn a preceding name part into an organisation, place, work or product name.
 const COMPOUND_HEADS =
-  /^(?:工業|技研|工務店|製作所|製薬|商店|商会|商事|物産|産業|建設|電機|電気|自動車|銀行|証券|保険|株式会社|有限会社|ホールディングス|グループ|財閥|組|家|派|流|学派|賞|杯|記念|駅|線|町|村|市|区|郡|県|寺|神社|城|橋|川|山|島|湾|港|通り|大学|高校|中学|小学校|学園|病院|文庫|書店|出版|新聞|放送|劇場|美術館|博物館|研究所|事務所|財団|協会|委員会|時代|政権|内閣|体制|事件|の乱|の変|条約|法|賞受賞|モデル|ブランド)/;
+  /^(?:工業|技研|工務店|製作所|製薬|商店|商会|商事|物産|産業|建設|電機|電気|自動車|銀行|証券|保険|株式会社|有限会社|ホールディングス|グループ|財閥|組|家|派|流|学派|賞|杯|記念|駅|線|町|村|市|区|郡|県|寺|神社|城|橋|川|山|島|湾|港|通り|大学|高校|中学|小学校|学園|病院|文庫|書店|出版|新聞|放送|劇場|美術館|博物館|研究所|研究室|事務所|ゼミ|塾|道場|教室|ジム|財団|協会|委員会|時代|政権|内閣|体制|事件|の乱|の変|条約|法|賞受賞|モデル|ブランド)/;
 const ORG_BEFORE = /^(?:株式会社|有限会社|合同会社|学校法人|医療法人)$/;
 const KATAKANA = /^[\u30a0-\u30ff\uff66-\uff9f]+$/;
 const KATAKANA_JOINED = /^[\u30a1-\u30fa\u30fc・＝=]+[・＝=][\u30a1-\u30fa\u30fc・＝=]+$/;

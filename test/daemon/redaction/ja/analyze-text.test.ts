@@ -73,6 +73,9 @@ describe('person names: given names IPADIC splits, context after a full name', (
     expect(found('松下幸之助記念館を訪れた。').filter(([type]) => type === 'JP_NAME')).toEqual([]);
     expect(found('前川國男建築設計事務所が設計した。')).toEqual([]); // the nouns after it end in one
     expect(found('手塚治虫原作漫画が好きだ。')).toEqual([['JP_NAME', '手塚治虫']]);
+    expect(found('加藤哲郎ゼミでインターネットを学んだ。')).toEqual([]); // a seminar, school or gym named after a person
+    expect(found('山田太郎塾に通った。')).toEqual([]);
+    expect(found('加藤哲郎と学んだ。')).toEqual([['JP_NAME', '加藤哲郎']]);
     expect(found('田中工業に入社した。')).toEqual([]);
   });
 
