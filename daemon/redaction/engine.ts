@@ -101,8 +101,8 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
   const { settings } = deps;
   const detectors = deps.detectors ?? registeredDetectors;
   const japanese = settings.japanese ? (deps.japanese ?? null) : null;
-  // At daemon start, not on the first requests (once per process).
-  if (settings.enabled) warmUpDetectors(detectors);
+  // At daemon start, not on the first requests (once per process; a caller's own detectors are left alone).
+  if (settings.enabled && deps.detectors === undefined) warmUpDetectors(detectors);
 
   function accept(text: string, span: Span): boolean {
     if (span.score < settings.thresholds[span.type] || span.end <= span.start) return false;
