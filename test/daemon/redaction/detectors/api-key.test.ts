@@ -37,4 +37,15 @@ describe('api key boundaries', () => {
     const text = 'id_AIzaatws8phP9nhFyJfm5di4PzJ59FHz5r1pY4O';
     expect(apiKeyDetector.detect(text)).toEqual([]);
   });
+
+  it('finds a key whose prefix opens the text or comes after other dashes and underscores', () => {
+    // The prefix gate looks behind each "-" and "_": the first ones at offsets 2 to 4.
+    const keys = ['sk-nCkhvMdgaKjIg8xNbe3nNyjOq9wMxEhh2FDEEtfjgVvVqE1S', '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', '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'];
+    for (const key of keys) {
+      for (const before of ['', 'a-b_c-d: ']) {
+        const spans = apiKeyDetector.detect(before + key);
+        expect(spans.map((span) => [span.start, span.end])).toEqual([[before.length, before.length + key.length]]);
+      }
+    }
+  });
 });
