@@ -236,6 +236,7 @@ export function findPersonNames(
         j = k;
       } else if (
         NAME_JOINERS.has(next.surface_form) &&
+        tokens[j + 1] !== undefined && // the text may end at the joiner (a stream piece)
         (isNamePart(tokens[j + 1]!) || isKatakanaWord(tokens[j + 1]) || /^[A-Z]\.?$/.test(tokens[j + 1]?.surface_form ?? '')) &&
         !(HAN.test(tokens[j - 1]!.surface_form) && HAN.test(tokens[j + 1]!.surface_form)) // 渡辺治・井坂直幹: a list
       ) {

@@ -34,6 +34,10 @@ describe('person names', () => {
     expect(found('マイケル・ジャクソンは歌手である。')).toEqual([['JP_NAME', 'マイケル・ジャクソン']]);
   });
 
+  it('does not fail on text that ends right after a name joiner (a stream piece cut at ・)', () => {
+    for (const text of ['ジョン・', 'ジョン・スミス氏とマイケル・', '山田太郎＝']) expect(() => analyzeJapaneseText(tokenizer, text), text).not.toThrow();
+  });
+
   it('reads a word the dictionary does not know as a name before an honorific or title', () => {
     expect(found('ボゴラッド氏は記者会見で語った。')).toEqual([['JP_NAME', 'ボゴラッド']]);
   });
