@@ -13,7 +13,8 @@ export const bankAccountDetector: Detector = {
   id: 'jp-bank-account',
   entityTypes: ['JP_BANK_ACCOUNT'],
   detect(text) {
-    if (!hasDigit(text)) return [];
+    // The keyword is required: without it anywhere in the text there is nothing to find.
+    if (!hasDigit(text) || !ACCOUNT_WORDS.pattern.test(text)) return [];
     const view = normalizedView(text);
     const spans: Span[] = [];
     for (const match of view.matchAll(CANDIDATE)) {

@@ -19,7 +19,8 @@ export const driversLicenseDetector: Detector = {
   id: 'jp-drivers-license',
   entityTypes: ['JP_DRIVERS_LICENSE'],
   detect(text) {
-    if (!hasDigit(text)) return [];
+    // The keyword is required: without it anywhere in the text there is nothing to find.
+    if (!hasDigit(text) || !LICENCE_WORDS.pattern.test(text)) return [];
     const view = normalizedView(text);
     const spans: Span[] = [];
     for (const match of view.matchAll(CANDIDATE)) {

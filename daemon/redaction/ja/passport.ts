@@ -11,7 +11,8 @@ export const passportDetector: Detector = {
   id: 'jp-passport',
   entityTypes: ['JP_PASSPORT'],
   detect(text) {
-    if (!hasDigit(text)) return [];
+    // The keyword is required: without it anywhere in the text there is nothing to find.
+    if (!hasDigit(text) || !PASSPORT_WORDS.pattern.test(text)) return [];
     const view = normalizedView(text);
     const spans: Span[] = [];
     for (const match of view.matchAll(CANDIDATE)) {
