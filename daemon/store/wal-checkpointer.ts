@@ -100,7 +100,12 @@ export function startWalCheckpointer(db: SqliteDatabase, options: WalCheckpointe
       });
     },
     async close() {
-      if (!exited) worker.postMessage({ type: 'close' });
+      if (!exited) {
+        // Kept alive until it has closed its connection: an unref'd worker would let the
+        // process end (exit code 13 under a top-level await) before its 'exit' event.
+        worker.ref();
+        worker.postMessage({ type: 'close' });
+      }
       await exit;
     },
   };
