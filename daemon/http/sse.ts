@@ -22,11 +22,37 @@ function waitForDrain(response: ServerResponse): Promise<void> {
   });
 }
 
-export async function sendSse(
+/** How one surface frames its events, its normal end, and a failure after the stream started. */
+export interface SseFraming<T> {
+  readonly frame: (event: T) => string;
+  /** Written after the last event (`data: [DONE]` for OpenAI chat; nothing for named events). */
+  readonly end: string;
+  readonly errorFrames: (failure: GatewayError) => string;
+}
+
+const OPENAI_FRAMING: SseFraming<JsonObject> = {
+  frame: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  end: DONE,
+  errorFrames: (failure) => `data: ${JSON.stringify(failure.toOpenAiBody())}\n\n`,
+};
+
+export function sendSse(
   reply: FastifyReply,
   status: number,
   events: AsyncIterable<JsonObject>,
   extraHeaders: Readonly<Record<string, string>>,
+  onUnexpected: (error: unknown) => void,
+): Promise<void> {
+  return writeSseStream(reply, status, extraHeaders, events, OPENAI_FRAMING, onUnexpected);
+}
+
+/** Writes any SSE surface: headers, framed events with backpressure, its end or its error frames. */
+export async function writeSseStream<T>(
+  reply: FastifyReply,
+  status: number,
+  extraHeaders: Readonly<Record<string, string>>,
+  events: AsyncIterable<T>,
+  framing: SseFraming<T>,
   onUnexpected: (error: unknown) => void,
 ): Promise<void> {
   reply.hijack();
@@ -61,14 +87,14 @@ export async function sendSse(
         response.cork();
         process.nextTick(uncork);
       }
-      if (!response.write(`data: ${JSON.stringify(next.value)}\n\n`)) await waitForDrain(response);
+      if (!response.write(framing.frame(next.value))) await waitForDrain(response);
     }
-    if (!response.destroyed) response.end(DONE);
+    if (!response.destroyed) response.end(framing.end);
   } catch (error) {
     const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'The stream failed inside the gateway.');
     if (!isGatewayError(error)) onUnexpected(error);
     if (!response.destroyed && failure.code !== 'client_disconnected') {
-      response.end(`data: ${JSON.stringify(failure.toOpenAiBody())}\n\n`);
+      response.end(framing.errorFrames(failure));
     } else {
       response.destroy();
     }
