@@ -116,6 +116,77 @@ export function parseDataUrl(url: string, param: string): DataUrl | null {
   return { mediaType: meta.slice(0, -';base64'.length), base64: url.slice(comma + 1) };
 }
 
+/** One turn of a conversation in the alternating shape Anthropic, Bedrock and Gemini want. */
+export interface Turn<Role extends string, Block> {
+  role: Role;
+  blocks: Block[];
+}
+
+/** How one provider turns each kind of OpenAI message into its blocks. */
+export interface TurnTranslation<Role extends string, Block> {
+  /** The role an assistant message takes ('assistant', or Gemini's 'model'). */
+  readonly assistantRole: Role;
+  readonly user: (message: ChatMessageIn, param: string) => Block[];
+  readonly assistant: (message: ChatMessageIn, param: string) => Block[];
+  /** A tool result; it travels in a user turn. */
+  readonly tool: (message: ChatMessageIn, param: string) => Block[];
+}
+
+/**
+ * An OpenAI chat history → system text + alternating user/assistant turns. System and
+ * developer messages are collected apart; consecutive blocks of one role merge into one turn
+ * (these APIs refuse two user turns in a row, and a tool result is a user turn). Raises the
+ * errors every translation shares: an unknown role, and no user or assistant message at all.
+ */
+export function toTurns<Role extends string, Block>(
+  req: ChatRequestIn,
+  provider: string,
+  translate: TurnTranslation<Role | 'user', Block>,
+): { system: string[]; turns: Turn<Role | 'user', Block>[] } {
+  const system: string[] = [];
+  const turns: Turn<Role | 'user', Block>[] = [];
+  const push = (role: Role | 'user', blocks: Block[]): void => {
+    if (blocks.length === 0) return;
+    const last = turns[turns.length - 1];
+    if (last !== undefined && last.role === role) last.blocks.push(...blocks);
+    else turns.push({ role, blocks });
+  };
+  req.messages.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        const text = textOf(message.content);
+        if (text !== '') system.push(text);
+        break;
+      }
+      case 'user':
+        push('user', translate.user(message, `${param}.content`));
+        break;
+      case 'assistant':
+        push(translate.assistantRole, translate.assistant(message, param));
+        break;
+      case 'tool':
+        push('user', translate.tool(message, param));
+        break;
+      default:
+        throw new GatewayError('unsupported_feature', `message role "${message.role}" is not supported by ${provider}`, { param: `${param}.role` });
+    }
+  });
+  if (turns.length === 0) {
+    throw new GatewayError('invalid_request', 'at least one user or assistant message is required', { param: 'messages' });
+  }
+  return { system, turns };
+}
+
+/** The id a tool result answers; Anthropic and Bedrock need it. */
+export function toolCallIdOf(message: ChatMessageIn, param: string): string {
+  if (typeof message.tool_call_id !== 'string') {
+    throw new GatewayError('invalid_request', 'tool messages need tool_call_id', { param: `${param}.tool_call_id` });
+  }
+  return message.tool_call_id;
+}
+
 export function rejectUnsupported(req: ChatRequestIn, provider: string): void {
   if (typeof req.n === 'number' && req.n > 1) {
     throw new GatewayError('unsupported_feature', `n > 1 is not supported by ${provider}`, { param: 'n' });

@@ -1,6 +1,6 @@
 // OpenAI chat request → Anthropic Messages request body. System and developer messages are
-// merged into `system`; consecutive same-role turns are merged (Anthropic wants user and
-// assistant to alternate; OpenAI tool results become user turns of tool_result blocks).
+// merged into `system`; turns alternate (toTurns; OpenAI tool results become user turns of
+// tool_result blocks).
 // `response_format` json has no native equivalent: it becomes the forced JSON_TOOL (json-tool.ts).
 import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject } from '../../pipeline/context.js';
@@ -11,6 +11,8 @@ import {
   requestedMaxTokens,
   stopSequences,
   textOf,
+  toolCallIdOf,
+  toTurns,
   type ChatContentPart,
   type ChatRequestIn,
 } from '../openai-shapes.js';
@@ -36,57 +38,25 @@ export interface AnthropicRequestOptions {
 
 export function toAnthropicRequest(req: ChatRequestIn, model: string, options: AnthropicRequestOptions = {}): JsonObject {
   rejectUnsupported(req, 'anthropic');
-  const system: Block[] = [];
-  const turns: Turn[] = [];
-  const push = (role: Turn['role'], blocks: Block[]): void => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
-
-  req.messages.forEach((message, i) => {
-    const param = `messages[${i}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer': {
-        const text = textOf(message.content);
-        if (text !== '') system.push({ type: 'text', text });
-        break;
-      }
-      case 'user':
-        push('user', userBlocks(message.content, `${param}.content`));
-        break;
-      case 'assistant': {
-        const blocks = assistantTextBlocks(message.content);
-        (message.tool_calls ?? []).forEach((call, j) => {
-          blocks.push({
-            type: 'tool_use',
-            id: call.id,
-            name: call.function.name,
-            input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
-          });
+  const conversation = toTurns<Turn['role'], Block>(req, 'anthropic', {
+    assistantRole: 'assistant',
+    user: (message, param) => userBlocks(message.content, param),
+    assistant: (message, param) => {
+      const blocks = assistantTextBlocks(message.content);
+      (message.tool_calls ?? []).forEach((call, j) => {
+        blocks.push({
+          type: 'tool_use',
+          id: call.id,
+          name: call.function.name,
+          input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
         });
-        push('assistant', blocks);
-        break;
-      }
-      case 'tool': {
-        if (typeof message.tool_call_id !== 'string') {
-          throw new GatewayError('invalid_request', 'tool messages need tool_call_id', { param: `${param}.tool_call_id` });
-        }
-        push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) }]);
-        break;
-      }
-      default:
-        throw new GatewayError('unsupported_feature', `message role "${message.role}" is not supported by anthropic`, {
-          param: `${param}.role`,
-        });
-    }
+      });
+      return blocks;
+    },
+    tool: (message, param) => [{ type: 'tool_result', tool_use_id: toolCallIdOf(message, param), content: textOf(message.content) }],
   });
-
-  if (turns.length === 0) {
-    throw new GatewayError('invalid_request', 'at least one user or assistant message is required', { param: 'messages' });
-  }
+  const system: Block[] = conversation.system.map((text) => ({ type: 'text', text }));
+  const turns: Turn[] = conversation.turns.map(({ role, blocks }) => ({ role, content: blocks }));
 
   const body: JsonObject = {
     model,

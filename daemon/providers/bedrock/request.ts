@@ -12,6 +12,8 @@ import {
   requestedMaxTokens,
   stopSequences,
   textOf,
+  toolCallIdOf,
+  toTurns,
   type ChatContentPart,
   type ChatRequestIn,
 } from '../openai-shapes.js';
@@ -28,56 +30,29 @@ const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medi
 
 export function toConverseRequest(req: ChatRequestIn, modelId: string): JsonObject {
   rejectUnsupported(req, 'bedrock');
-  const system: Block[] = [];
-  const turns: Turn[] = [];
   let hasToolBlocks = false;
-  const push = (role: Turn['role'], blocks: Block[]): void => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
-
-  req.messages.forEach((message, i) => {
-    const param = `messages[${i}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer': {
-        const text = textOf(message.content);
-        if (text !== '') system.push({ text });
-        break;
-      }
-      case 'user':
-        push('user', userBlocks(message.content, `${param}.content`));
-        break;
-      case 'assistant': {
-        const blocks: Block[] = [];
-        const text = textOf(message.content);
-        if (text !== '') blocks.push({ text });
-        (message.tool_calls ?? []).forEach((call, j) => {
-          hasToolBlocks = true;
-          blocks.push({
-            toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
-          });
-        });
-        push('assistant', blocks);
-        break;
-      }
-      case 'tool': {
-        if (typeof message.tool_call_id !== 'string') {
-          throw new GatewayError('invalid_request', 'tool messages need tool_call_id', { param: `${param}.tool_call_id` });
-        }
+  const conversation = toTurns<Turn['role'], Block>(req, 'bedrock', {
+    assistantRole: 'assistant',
+    user: (message, param) => userBlocks(message.content, param),
+    assistant: (message, param) => {
+      const blocks: Block[] = [];
+      const text = textOf(message.content);
+      if (text !== '') blocks.push({ text });
+      (message.tool_calls ?? []).forEach((call, j) => {
         hasToolBlocks = true;
-        push('user', [{ toolResult: { toolUseId: message.tool_call_id, content: [{ text: textOf(message.content) }], status: 'success' } }]);
-        break;
-      }
-      default:
-        throw new GatewayError('unsupported_feature', `message role "${message.role}" is not supported by bedrock`, { param: `${param}.role` });
-    }
+        blocks.push({
+          toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+        });
+      });
+      return blocks;
+    },
+    tool: (message, param) => {
+      hasToolBlocks = true;
+      return [{ toolResult: { toolUseId: toolCallIdOf(message, param), content: [{ text: textOf(message.content) }], status: 'success' } }];
+    },
   });
-  if (turns.length === 0) {
-    throw new GatewayError('invalid_request', 'at least one user or assistant message is required', { param: 'messages' });
-  }
+  const system: Block[] = conversation.system.map((text) => ({ text }));
+  const turns: Turn[] = conversation.turns.map(({ role, blocks }) => ({ role, content: blocks }));
 
   const inferenceConfig: JsonObject = {};
   const max = requestedMaxTokens(req);

@@ -14,6 +14,7 @@ import {
   requestedMaxTokens,
   stopSequences,
   textOf,
+  toTurns,
   type ChatContentPart,
   type ChatRequestIn,
 } from '../openai-shapes.js';
@@ -42,62 +43,38 @@ function signatureOf(id: string): string | undefined {
 
 export function toGeminiRequest(req: ChatRequestIn, options: { safetySettings?: unknown } = {}): JsonObject {
   rejectUnsupported(req, 'gemini');
-  const system: Part[] = [];
-  const contents: Content[] = [];
   const callNames = new Map<string, string>();
-  const push = (role: Content['role'], parts: Part[]): void => {
-    if (parts.length === 0) return;
-    const last = contents[contents.length - 1];
-    if (last !== undefined && last.role === role) last.parts.push(...parts);
-    else contents.push({ role, parts });
-  };
-
-  req.messages.forEach((message, i) => {
-    const param = `messages[${i}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer': {
-        const text = textOf(message.content);
-        if (text !== '') system.push({ text });
-        break;
-      }
-      case 'user':
-        push('user', userParts(message.content, `${param}.content`));
-        break;
-      case 'assistant': {
-        const parts: Part[] = [];
-        const text = textOf(message.content);
-        if (text !== '') parts.push({ text });
-        (message.tool_calls ?? []).forEach((call, j) => {
-          callNames.set(call.id, call.function.name);
-          const part: Part = {
-            functionCall: { name: call.function.name, args: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
-          };
-          const signature = signatureOf(call.id);
-          if (signature !== undefined) part['thoughtSignature'] = signature;
-          parts.push(part);
+  const conversation = toTurns<Content['role'], Part>(req, 'gemini', {
+    assistantRole: 'model',
+    user: (message, param) => userParts(message.content, param),
+    assistant: (message, param) => {
+      const parts: Part[] = [];
+      const text = textOf(message.content);
+      if (text !== '') parts.push({ text });
+      (message.tool_calls ?? []).forEach((call, j) => {
+        callNames.set(call.id, call.function.name);
+        const part: Part = {
+          functionCall: { name: call.function.name, args: parseToolArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`) },
+        };
+        const signature = signatureOf(call.id);
+        if (signature !== undefined) part['thoughtSignature'] = signature;
+        parts.push(part);
+      });
+      return parts;
+    },
+    tool: (message, param) => {
+      const id = message.tool_call_id;
+      const name = typeof id === 'string' ? callNames.get(id) : undefined;
+      if (name === undefined) {
+        throw new GatewayError('invalid_request', 'tool message does not answer a tool call of an earlier assistant message', {
+          param: `${param}.tool_call_id`,
         });
-        push('model', parts);
-        break;
       }
-      case 'tool': {
-        const id = message.tool_call_id;
-        const name = typeof id === 'string' ? callNames.get(id) : undefined;
-        if (name === undefined) {
-          throw new GatewayError('invalid_request', 'tool message does not answer a tool call of an earlier assistant message', {
-            param: `${param}.tool_call_id`,
-          });
-        }
-        push('user', [{ functionResponse: { name, response: toolResponse(textOf(message.content)) } }]);
-        break;
-      }
-      default:
-        throw new GatewayError('unsupported_feature', `message role "${message.role}" is not supported by gemini`, { param: `${param}.role` });
-    }
+      return [{ functionResponse: { name, response: toolResponse(textOf(message.content)) } }];
+    },
   });
-  if (contents.length === 0) {
-    throw new GatewayError('invalid_request', 'at least one user or assistant message is required', { param: 'messages' });
-  }
+  const system: Part[] = conversation.system.map((text) => ({ text }));
+  const contents: Content[] = conversation.turns.map(({ role, blocks }) => ({ role, parts: blocks }));
 
   const body: JsonObject = { contents };
   if (system.length > 0) body['systemInstruction'] = { parts: system, role: 'user' };
