@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   route_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },
+  pii_scan_too_large: { status: 413, type: 'invalid_request_error' }, // more Japanese text than redaction.japanese_max_chars
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   // 429: limits and budgets
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },

@@ -2,6 +2,7 @@
 // when the text has Japanese script), keeps spans at or above their entity's threshold, drops
 // allow-listed values, and resolves overlaps (higher score wins, then the longer span) so each
 // character belongs to at most one finding.
+import { GatewayError } from '../../shared/errors.js';
 import { detectors as registeredDetectors } from './detectors/index.js';
 import type { RedactionSettings } from './settings.js';
 import { containsJapaneseScript } from './types.js';
@@ -30,6 +31,21 @@ export interface RedactionEngine {
   detect(text: string, belowThreshold?: Span[]): Promise<Span[]>;
   /** The synchronous detectors only (the hot path for text without Japanese script). */
   detectSync(text: string): Span[];
+}
+
+/**
+ * The 413 for more Japanese-script text than the analyzer takes (redaction.japanese_max_chars):
+ * the text is refused, never sent unscanned. `param` names the request field (the largest text).
+ */
+export function japaneseTooLargeError(chars: number, limit: number, param: string | null = null): GatewayError {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  return new GatewayError(
+    'pii_scan_too_large',
+    `The request was refused because it carries ${count(chars)} characters of text with Japanese script, over the ` +
+      `${count(limit)} the PII redaction scans per request (redaction.japanese_max_chars); it was not sent. ` +
+      'Shorten or split the text, or raise the limit.',
+    { param },
+  );
 }
 
 /** Texts longer than this are scanned one detector per event-loop turn (tens of ms each). */
@@ -136,6 +152,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
         collectSync(text, spans);
       }
       if (japanese !== null && containsJapaneseScript(text)) {
+        if (text.length > settings.japaneseMaxChars) throw japaneseTooLargeError(text.length, settings.japaneseMaxChars);
         for (const span of await japanese.detectJapanese(text)) {
           if (accept(text, span)) spans.push(span);
           else belowThreshold?.push(span);

@@ -7,7 +7,7 @@
 // and createRedactPrompt.
 import type { EntityType, RedactionAction } from '../../shared/schemas/redaction.js';
 import type { RequestContext } from '../pipeline/context.js';
-import type { RedactionEngine } from './engine.js';
+import { japaneseTooLargeError, type RedactionEngine } from './engine.js';
 import { collectTextSlots } from './request-texts.js';
 import type { TextSlot } from './request-texts.js';
 import type { Span } from './types.js';
@@ -42,21 +42,39 @@ export function piiDataClasses(entityTypes: readonly EntityType[]): string[] {
   return entityTypes.length === 0 ? [] : ['pii', ...entityTypes.map((type) => `pii:${type}`)];
 }
 
+/**
+ * Refuses a request whose Japanese-script texts together exceed the analyzer's bound, before any
+ * of them is analyzed. `candidates` are the slots needing the async path (the others have none).
+ */
+function checkJapaneseSize(engine: RedactionEngine, candidates: readonly TextSlot[]): void {
+  let total = 0;
+  let largest: TextSlot | undefined;
+  for (const slot of candidates) {
+    if (!engine.needsJapanese(slot.text)) continue;
+    total += slot.text.length;
+    if (largest === undefined || slot.text.length > largest.text.length) largest = slot;
+  }
+  const limit = engine.settings.japaneseMaxChars;
+  if (total > limit) throw japaneseTooLargeError(total, limit, largest?.location ?? null);
+}
+
 async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): Promise<PiiScan> {
   const scanned: ScannedSlot[] = [];
-  const pending: Promise<void>[] = [];
+  const asyncSlots: TextSlot[] = [];
   for (const slot of slots) {
     if (engine.needsAsync(slot.text)) {
-      pending.push(
-        engine.detect(slot.text).then((spans) => {
-          if (spans.length > 0) scanned.push({ slot, spans });
-        }),
-      );
-    } else {
-      const spans = engine.detectSync(slot.text);
-      if (spans.length > 0) scanned.push({ slot, spans });
+      asyncSlots.push(slot);
+      continue;
     }
+    const spans = engine.detectSync(slot.text);
+    if (spans.length > 0) scanned.push({ slot, spans });
   }
+  if (asyncSlots.length > 0) checkJapaneseSize(engine, asyncSlots);
+  const pending = asyncSlots.map((slot) =>
+    engine.detect(slot.text).then((spans) => {
+      if (spans.length > 0) scanned.push({ slot, spans });
+    }),
+  );
   if (pending.length > 0) {
     await Promise.all(pending);
     // Japanese (and huge) slots finish in any order: restore document order.

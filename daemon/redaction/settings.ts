@@ -2,7 +2,7 @@
 // action, which score threshold, what to do with it in a response. Defaults live here: secrets
 // and government/financial identifiers are masked, contact details and names pseudonymized
 // (the user still sees them in the answer; the provider never does).
-import { ENTITY_TYPES } from '../../shared/schemas/redaction.js';
+import { DEFAULT_JAPANESE_MAX_CHARS, ENTITY_TYPES } from '../../shared/schemas/redaction.js';
 import type { EntityType, RedactionAction, RedactionConfig, ResponseAction } from '../../shared/schemas/redaction.js';
 
 const DEFAULT_ACTIONS: Readonly<Record<EntityType, RedactionAction>> = {
@@ -42,6 +42,8 @@ export interface RedactionSettings {
   /** Exact values never redacted. */
   readonly allowValues: ReadonlySet<string>;
   readonly japanese: boolean;
+  /** Most characters of Japanese-script text one request may carry (the analyzer's bound). */
+  readonly japaneseMaxChars: number;
 }
 
 export function resolveRedactionSettings(config: Partial<RedactionConfig> | undefined): RedactionSettings {
@@ -63,5 +65,6 @@ export function resolveRedactionSettings(config: Partial<RedactionConfig> | unde
     scanResponses: config?.scan_responses ?? true,
     allowValues: new Set(config?.allow_values ?? []),
     japanese: config?.japanese ?? true,
+    japaneseMaxChars: config?.japanese_max_chars ?? DEFAULT_JAPANESE_MAX_CHARS,
   });
 }

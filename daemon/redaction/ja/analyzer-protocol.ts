@@ -4,6 +4,8 @@ import type { Span } from '../types.js';
 
 export interface WorkerData {
   readonly dicPath?: string;
+  /** Post a `turn` message after each turn of the run queue (observability, tests). */
+  readonly reportTurns?: boolean;
 }
 
 export type ToWorker =
@@ -14,7 +16,7 @@ export type WorkerResult =
   | { readonly id: number; readonly spans: Span[] }
   | { readonly id: number; readonly error: string };
 
-export interface FromWorker {
-  readonly kind: 'results';
-  readonly results: readonly WorkerResult[];
-}
+export type FromWorker =
+  | { readonly kind: 'results'; readonly results: readonly WorkerResult[] }
+  /** After a turn of the run queue: how many texts are still being analyzed. */
+  | { readonly kind: 'turn'; readonly pending: number };

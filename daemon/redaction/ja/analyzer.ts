@@ -3,8 +3,9 @@
 // never start the worker nor wait for it. The dictionary (~0.5 s, most of the memory) loads once
 // per worker: at warmup() (daemon start) or on the first Japanese text.
 //
-// Requests made in the same event-loop turn travel as one batch message; the worker answers in
-// order. If the worker dies (crash, out of memory, terminate) every pending request rejects with
+// Requests made in the same event-loop turn travel as one batch message. The worker analyzes
+// texts round-robin, a segment of ~2,000 characters at a time (analyzer-queue.ts), so a huge
+// text does not hold up the short texts asked for after it. If the worker dies (crash, out of memory, terminate) every pending request rejects with
 // a clear error at once (nothing hangs) and the next request starts a fresh worker; a warmed
 // analyzer re-warms the new worker right away.
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ export interface JapaneseAnalyzerOptions {
   readonly dicPath?: string;
   /** Called with each worker started (observability; tests use it to count starts). */
   readonly onWorkerStart?: (worker: Worker) => void;
+  /** Called after each turn of the worker's run queue with the texts still in it (tests, observability). */
+  readonly onTurn?: (pending: number) => void;
 }
 
 export interface JapaneseAnalyzerHandle extends JapaneseAnalyzer {
@@ -65,7 +68,10 @@ function startWorker(workerData: WorkerData): Worker {
 }
 
 export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): JapaneseAnalyzerHandle {
-  const workerData: WorkerData = options.dicPath === undefined ? {} : { dicPath: options.dicPath };
+  const workerData: WorkerData = {
+    ...(options.dicPath === undefined ? {} : { dicPath: options.dicPath }),
+    ...(options.onTurn === undefined ? {} : { reportTurns: true }),
+  };
   let worker: Worker | undefined;
   let nextId = 1;
   let warm = false;
@@ -74,6 +80,7 @@ export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): J
   let batch: { id: number; text: string }[] = [];
 
   function settle(message: FromWorker): void {
+    if (message.kind === 'turn') return options.onTurn?.(message.pending);
     for (const result of message.results) {
       const request = pending.get(result.id);
       if (request === undefined) continue;

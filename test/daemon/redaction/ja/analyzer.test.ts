@@ -126,3 +126,42 @@ describe('createJapaneseAnalyzer', () => {
     });
   });
 });
+
+describe('createJapaneseAnalyzer: a long text does not hold up short ones', () => {
+  let analyzer: JapaneseAnalyzerHandle | undefined;
+  afterEach(async () => {
+    await analyzer?.close();
+    analyzer = undefined;
+  });
+
+  /** ~`length` characters of real-looking prose with names and addresses. */
+  function longText(length: number): string {
+    const sentence = '担当の山田太郎さんに東京都渋谷区恵比寿１丁目１８－１へ書類を送ってもらってください。会議は午後に移動しました。\n';
+    return sentence.repeat(Math.ceil(length / sentence.length));
+  }
+
+  it('answers a short text that arrives while a long one is being analyzed before the long one', async () => {
+    let turnSeen: () => void = () => undefined;
+    const firstTurn = new Promise<void>((resolve) => (turnSeen = resolve));
+    analyzer = createJapaneseAnalyzer({ onTurn: (pending) => pending > 0 && turnSeen() });
+    await analyzer.warmup();
+    const finished: string[] = [];
+    const long = analyzer.detect(longText(120_000)).then((spans) => (finished.push('long'), spans));
+    await firstTurn; // the worker has run a turn and the long text is still in its queue
+    const text = '佐藤花子様、ご連絡ありがとうございます。';
+    const short = analyzer.detect(text).then((spans) => (finished.push('short'), spans));
+    expect(values(text, await short)).toEqual([['JP_NAME', '佐藤花子']]);
+    const longSpans = await long;
+    expect(finished).toEqual(['short', 'long']);
+    expect(longSpans.filter((span) => span.type === 'JP_NAME').length).toBeGreaterThan(1000);
+  });
+
+  it('answers the short texts of one batch first, whatever their place in it', async () => {
+    analyzer = createJapaneseAnalyzer();
+    await analyzer.warmup();
+    const finished: string[] = [];
+    const track = (name: string, text: string) => analyzer!.detect(text).then(() => finished.push(name));
+    await Promise.all([track('long', longText(60_000)), track('short 1', '田中さん'), track('short 2', '鈴木一郎氏')]);
+    expect(finished).toEqual(['short 1', 'short 2', 'long']);
+  });
+});

@@ -1,0 +1,107 @@
+// redaction.japanese_max_chars: a request carrying more Japanese-script text than the analyzer
+// takes is refused (413, OpenAI-shaped, naming the limit and the setting), before any of it is
+// analyzed and before anything goes upstream; never sent unscanned. ASCII text is not counted.
+import OpenAI, { APIError } from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
+import type { RequestContext } from '../../../daemon/pipeline/context.js';
+import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
+import { createPiiScanner } from '../../../daemon/redaction/scanner.js';
+import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js';
+import type { JapaneseAnalyzer } from '../../../daemon/redaction/types.js';
+import { GatewayError } from '../../../shared/errors.js';
+import { DEFAULT_JAPANESE_MAX_CHARS } from '../../../shared/schemas/redaction.js';
+import { startGateway, type TestGateway } from '../../support/gateway.js';
+
+const JAPANESE = '山田太郎さんの資料を確認してください。'; // 19 characters
+
+/** An analyzer that records the texts it was asked about. */
+function recordingAnalyzer(): JapaneseAnalyzer & { asked: string[] } {
+  const asked: string[] = [];
+  return { asked, detectJapanese: async (text) => (asked.push(text), []), close: async () => {} };
+}
+
+function contextFor(messages: { role: string; content: string }[]): RequestContext {
+  return { traceId: 't', request: { op: 'chat', body: { model: 'm', messages } }, dataClasses: new Set(), annotations: {} } as unknown as RequestContext;
+}
+
+describe('the PII scanner and redaction.japanese_max_chars', () => {
+  function scannerWith(limit: number) {
+    const japanese = recordingAnalyzer();
+    const engine = createRedactionEngine({ settings: resolveRedactionSettings({ japanese_max_chars: limit } as never), japanese });
+    return { scanner: createPiiScanner({ engine }), japanese };
+  }
+
+  it('defaults to 300,000 characters', () => {
+    expect(resolveRedactionSettings(undefined).japaneseMaxChars).toBe(DEFAULT_JAPANESE_MAX_CHARS);
+    expect(DEFAULT_JAPANESE_MAX_CHARS).toBe(300_000);
+  });
+
+  it('refuses Japanese texts that together exceed the limit, naming the largest, before analyzing any', async () => {
+    const { scanner, japanese } = scannerWith(50);
+    const ctx = contextFor([
+      { role: 'system', content: JAPANESE },
+      { role: 'user', content: JAPANESE.repeat(2) },
+    ]);
+    const error = await scanner.scan(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ code: 'pii_scan_too_large', status: 413, param: 'messages[1].content' });
+    expect((error as Error).message).toContain('57 characters of text with Japanese script, over the 50');
+    expect((error as Error).message).toContain('redaction.japanese_max_chars');
+    expect(japanese.asked).toEqual([]);
+  });
+
+  it('scans Japanese texts at the limit, and never counts ASCII-only text', async () => {
+    const { scanner, japanese } = scannerWith(38);
+    const ascii = 'Plain English text that is much longer than the limit of thirty-eight characters.';
+    await scanner.scan(contextFor([{ role: 'user', content: JAPANESE.repeat(2) }, { role: 'user', content: ascii }]));
+    expect(japanese.asked).toEqual([JAPANESE.repeat(2)]);
+  });
+
+  it('does not apply when the Japanese analyzer is off', async () => {
+    const engine = createRedactionEngine({ settings: resolveRedactionSettings({ japanese: false, japanese_max_chars: 5 } as never), japanese: recordingAnalyzer() });
+    await expect(createPiiScanner({ engine }).scan(contextFor([{ role: 'user', content: JAPANESE }]))).resolves.toMatchObject({ slots: [] });
+  });
+
+  it('refuses a single over-long text given to the engine directly (the answer side)', async () => {
+    const japanese = recordingAnalyzer();
+    const engine = createRedactionEngine({ settings: resolveRedactionSettings({ japanese_max_chars: 10 } as never), japanese });
+    await expect(engine.detect(JAPANESE)).rejects.toMatchObject({ code: 'pii_scan_too_large', status: 413 });
+    expect(japanese.asked).toEqual([]);
+  });
+});
+
+describe('a request over redaction.japanese_max_chars, through the daemon', () => {
+  let upstream: MockUpstream;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    upstream = await startMockUpstream({ echo: true, toolCalls: false });
+    gateway = await startGateway({
+      config: {
+        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
+        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
+        redaction: { japanese_max_chars: 100 },
+      },
+    });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('gets an OpenAI-shaped 413 naming the limit, is audited, and nothing reaches the upstream', async () => {
+    const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+    const error = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE.repeat(6) }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status: 413, code: 'pii_scan_too_large', type: 'invalid_request_error', param: 'messages[0].content' });
+    expect((error as APIError).message).toContain('114 characters of text with Japanese script, over the 100');
+    expect(JSON.stringify((error as APIError).error)).not.toContain('山田');
+    expect(upstream.stats.requests).toBe(0);
+    expect(gateway.auditRows()[0]).toMatchObject({ status: 413, error_code: 'pii_scan_too_large' });
+
+    // Under the limit the same prompt goes through, redacted.
+    const answer = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE }] });
+    expect(answer.choices[0]?.message.content).toBe(JAPANESE);
+    expect(upstream.stats.recent.at(-1)?.body).toMatchObject({ messages: [{ content: '<PERSON_1>さんの資料を確認してください。' }] });
+  });
+});
