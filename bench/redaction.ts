@@ -187,7 +187,7 @@ async function measureStreamCost(answers: readonly string[]): Promise<void> {
 
 /** Time from the first upstream chunk to the first visible text at the client, through the stage. */
 async function firstTextDelay(pieces: readonly string[], enabled: boolean): Promise<number> {
-  const stage = createRedactPrompt({ config: { redaction: { enabled, scan_responses: true, allow_values: [], japanese: false } }, japaneseAnalyzer: null });
+  const stage = createRedactPrompt({ config: { redaction: { enabled, scan_responses: true, allow_values: [], japanese: false, japanese_max_chars: 300_000 } }, japaneseAnalyzer: null });
   const sent: number[] = [];
   const outcome: Outcome = await stage(contextFor({ messages: [{ role: 'user', content: 'hi' }], stream: true }), async () => ({
     kind: 'stream',
