@@ -151,4 +151,7 @@ try {
 printTable(`All sets: ${files.join(', ')} (${texts} texts, ${((performance.now() - started) / 1000).toFixed(1)} s)`, overall);
 console.log('\novl = a finding of the same type overlapping the gold span; exact = identical boundaries.');
 printTargets(overall);
+if (files.includes('ja-names.jsonl')) {
+  console.log('Note: ja-names.jsonl is the training data of the shipped person tagger: its JP_NAME figures are not a measurement. Held-out: npm run train:ja-names -- --heldout');
+}
 if (errorsFor !== undefined) console.log(`\n${errors.length} errors for ${errorsFor}:\n${errors.join('\n')}`);

@@ -4,7 +4,8 @@
 import type { Span } from '../types.js';
 import { findAddresses } from './addresses.js';
 import { tokenizeText, type JapaneseTokenizer } from './kuromoji-tokenizer.js';
-import { findPersonNames, type WordKind } from './person-names.js';
+import type { WordKind } from './person-names.js';
+import { findTaggedPersonNames } from './tagged-person-names.js';
 
 const knownWords = new Map<string, WordKind>();
 
@@ -26,7 +27,7 @@ export function analyzeJapaneseText(tokenizer: JapaneseTokenizer, text: string):
   const tokens = tokenizeText(tokenizer, text);
   const addresses = findAddresses(text, tokens);
   // A name part inside an address (町名 like 八丁西町 or 吉田) belongs to the address.
-  const names = findPersonNames(tokens, (word) => lookUpWord(tokenizer, word)).filter(
+  const names = findTaggedPersonNames(tokens, (word) => lookUpWord(tokenizer, word)).filter(
     (name) => !addresses.some((address) => address.score >= 0.5 && address.start < name.end && name.start < address.end),
   );
   return [...names, ...addresses].sort((a, b) => a.start - b.start);
