@@ -4,7 +4,7 @@
 // マイナンバー/個人番号 nearby makes it near-certain. Next to 免許 the same digits are a driver's
 // licence number, which jp-drivers-license reports instead.
 import type { Detector, Span } from '../types.js';
-import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView } from './scan-context.js';
+import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView, numberMatches } from './scan-context.js';
 import { digitsOf } from './normalize-width.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
 
@@ -32,7 +32,7 @@ export const myNumberDetector: Detector = {
     if (!hasDigit(text)) return [];
     const view = normalizedView(text);
     const spans: Span[] = [];
-    for (const match of view.matchAll(CANDIDATE)) {
+    for (const match of numberMatches(view, CANDIDATE, 12)) {
       const start = match.index;
       const end = start + match[0].length;
       if (isSliceOfLongerGroups(view, start, end)) continue;

@@ -5,7 +5,7 @@
 // separators and words like 電話/TEL/携帯 raise the score, bare digit runs stay medium.
 import type { Detector, Span } from '../types.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
-import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { keywordNear, normalizedView, hasDigit, numberMatches } from './scan-context.js';
 
 // Groups of 1-5 digits joined by one separator ("-", " ", ".", or brackets around the area or
 // local part); the numbering plan check below decides what is a phone.
@@ -44,7 +44,7 @@ export const japanesePhoneDetector: Detector = {
     if (!hasDigit(text)) return [];
     const view = normalizedView(text);
     const spans: Span[] = [];
-    for (const match of view.matchAll(CANDIDATE)) {
+    for (const match of numberMatches(view, CANDIDATE, 10)) {
       // （03-1234-5678）: a bracket around the whole number is not part of it; 03(1234)5678 keeps its own.
       const wrapped = match[0].startsWith('(') && !match[0].includes(')');
       const raw = wrapped ? match[0].slice(1) : match[0];
