@@ -16,7 +16,7 @@ export interface KeyVerifier {
 
 /** The audit area's AuditWriter, as recordAudit uses it. */
 export interface AuditAppender {
-  /** Resolves once the row is committed (group commit). */
+  /** Resolves when the answer may finish: at once, or once committed with `audit.commit: before_response`. */
   append(record: AuditRecord): Promise<void>;
 }
 

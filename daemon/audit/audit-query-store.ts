@@ -1,8 +1,10 @@
 // SQL for reading the trail the way people ask about it: requests and redaction findings by
-// time, tenant, user, model, provider, status, entity type or trace id (every filter is backed
-// by an index of the audit migration), paged newest first by seq; latency percentiles and error
-// rates per provider/endpoint; spend per tenant/model/endpoint. Read-only: the CLI runs it on
-// a running daemon's file.
+// time, tenant, user, model, provider, status, entity type or trace id, paged newest first by
+// seq; latency percentiles and error rates per provider/endpoint; spend per tenant/model/endpoint.
+// Time, trace id, provider and status have indexes; tenant, user and model filters walk the
+// rows newest first (fast for values that occur, a full scan for ones that never do: ~50 ms per
+// 300k rows), because every index is paid by every request's commit (migrations/audit.ts, step 2).
+// Read-only: the CLI runs it on a running daemon's file.
 import type { Database } from 'better-sqlite3';
 import type {
   AdminEventRow,

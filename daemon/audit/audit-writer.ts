@@ -1,23 +1,34 @@
 // The audit trail's only writer. Rows are queued and written by group commit: everything
-// appended during one event-loop turn (or up to MAX_BATCH rows) goes into ONE transaction on
-// the next setImmediate, and each append() promise resolves after that COMMIT. recordAudit
-// awaits it before finishing the response, so a response never exists without its row.
-// Durability: WAL with synchronous=NORMAL writes the WAL frames to the OS at COMMIT, so a
-// SIGKILL of the daemon loses nothing committed (a power cut may lose the last few commits;
-// synchronous=FULL would close that too, at an fsync per batch).
+// appended during one event-loop turn goes to the writer's thread as ONE message, which hashes
+// the rows onto the chain and commits them in one transaction (chain-writer.ts; up to
+// MAX_BATCH rows each) on its own SQLite connection. So the daemon's event loop pays for a
+// postMessage per turn, never for SQLite or SHA-256 work per row.
 //
-// The writer owns the chain head in memory (seq, hash), so hashing needs no read per row.
-// It is the only process that appends (the daemon holds the data dir's lock); the CLI opens
-// the file for reading. Should a batch fail anyway (disk full, a row already at that seq), the
-// failure is logged and the head is re-read from the database before the next batch, so one
-// failure costs that batch's requests and never every request after it.
+// When a request may finish its answer is the `audit.commit` setting:
+// - `after_response` (the daemon's default): append() resolves at once, the answer is sent, and
+//   the row is committed by the group commit right after (flush() waits for it). A normal stop
+//   (SIGTERM, SIGINT, close()) drains the queue first, so it loses nothing; a SIGKILL or crash
+//   can lose the rows of the last few milliseconds, whose answers were already sent.
+// - `before_response`: append() resolves after the COMMIT, and recordAudit awaits it before the
+//   answer ends, so even a SIGKILL never loses the row of a request that got an answer.
+// Durability: WAL with synchronous=NORMAL writes the WAL frames to the OS at COMMIT, so a
+// SIGKILL of the daemon loses nothing committed (a power cut may lose the last few commits).
+//
+// The chain head lives in the writer's thread; the daemon's thread learns it from each reply
+// (head(), onCommit). It is the only process that appends (the daemon holds the data dir's
+// lock); the CLI opens the file for reading. If the thread cannot start or dies, the writer
+// says so and writes in the daemon's thread from then on (the same chain-writer code).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
-import type { AdminEvent, AuditKind, AuditRecord, RedactionLogEntry } from '../../shared/schemas/audit.js';
-import { createAuditStore, storedValues, type AuditStore, type RawEntry } from './audit-store.js';
-import { hashRow, type ChainHead, type SqlValue } from './hash-chain.js';
-
-/** Rows per transaction at most; a bigger backlog is written in several back-to-back ones. */
-const MAX_BATCH = 1000;
+import type { AdminEvent, AuditCommit, AuditRecord, RedactionLogEntry } from '../../shared/schemas/audit.js';
+import { createAuditStore, storedValues, type AuditStore } from './audit-store.js';
+import type { FromWriterWorker, ToWriterWorker, WriterWorkerData } from './audit-writer-protocol.js';
+import { createChainWriter, type ChainWriter, type QueuedRow } from './chain-writer.js';
+import type { ChainHead } from './hash-chain.js';
 
 /**
  * A redaction finding as the redaction stage reports it. Only these fields are stored: the
@@ -40,15 +51,18 @@ export interface RedactionFindingInput {
 }
 
 export interface AuditWriter {
-  /** Resolves once the row is committed. */
+  /**
+   * Queues a request's row. Resolves when the answer may finish: once the row is committed
+   * (`before_response`) or at once (`after_response`; a failed commit is logged).
+   */
   append(record: AuditRecord): Promise<void>;
-  /** One redaction-log row per finding; resolves once committed. */
+  /** One redaction-log row per finding; resolves like append(). */
   appendRedactions(traceId: string, findings: readonly RedactionFindingInput[], ts?: number): Promise<void>;
-  /** Resolves with the event row's seq once committed. */
+  /** Resolves with the event row's seq once committed (whatever `commit` says). */
   appendAdminEvent(event: Omit<AdminEvent, 'ts' | 'tenant'> & { ts?: number; tenant?: string | null }): Promise<number>;
-  /** Resolves when everything appended so far is committed. */
+  /** Resolves when everything appended so far is committed (or its failure logged). */
   flush(): Promise<void>;
-  /** Flushes, then refuses further appends. */
+  /** Flushes, refuses further appends, and stops the writer's thread. */
   close(): Promise<void>;
   /** The last committed row. */
   head(): ChainHead;
@@ -56,17 +70,15 @@ export interface AuditWriter {
   onCommit(listener: (head: ChainHead, rows: number) => void): () => void;
 }
 
-interface Pending {
-  readonly kind: AuditKind;
-  readonly values: SqlValue[];
-  readonly done: Deferred;
-}
-
 interface Deferred {
   resolve(lastSeq: number): void;
   reject(error: unknown): void;
-  /** Rows of this call still uncommitted (a call may span batches). */
+  /** Rows of this call still uncommitted (a call may span transactions). */
   remaining: number;
+}
+
+interface Pending extends QueuedRow {
+  readonly done: Deferred;
 }
 
 export interface AuditWriterOptions {
@@ -74,103 +86,135 @@ export interface AuditWriterOptions {
   readonly now?: () => number;
   /** Where a failed batch is reported (default: stderr). Never given row contents. */
   readonly log?: (line: string) => void;
+  /** When append() resolves (see the top of this file). Default `before_response`; the daemon passes `audit.commit`. */
+  readonly commit?: AuditCommit;
+  /** Write in a worker thread (default) or in the calling thread (measurements, fallback). */
+  readonly thread?: 'worker' | 'caller';
 }
+
+/** For rows whose caller was answered at once (`after_response`): a failure is only logged. */
+const ignore = (): void => {};
 
 export function createAuditWriter(db: Database, options: AuditWriterOptions = {}): AuditWriter {
   const store = options.store ?? createAuditStore(db);
   const now = options.now ?? Date.now;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}
+`));
+  const waitForCommit = (options.commit ?? 'before_response') === 'before_response';
   let head = store.head();
-  /** Set after a failed batch: the in-memory head may be wrong, re-read it before writing. */
-  let headStale = false;
   let queue: Pending[] = [];
   let scheduled: NodeJS.Immediate | null = null;
   let closed = false;
-  let flushWaiters: (() => void)[] = [];
+  let nextId = 1;
+  /** Batches posted to the thread and not answered yet, by id (answers come in order). */
+  const inFlight = new Map<number, Pending[]>();
+  let flushWaiters: { id: number; resolve: () => void }[] = [];
   const listeners = new Set<(head: ChainHead, rows: number) => void>();
 
+  let inCaller: ChainWriter | null = null;
+  let thread: WriterThread | null = null;
+  if (options.thread === 'caller') inCaller = createChainWriter(store);
+  else thread = startWriterThread({ file: db.name }, settle, writeInCaller);
+
+  /** The thread is gone: what it had not answered failed (maybe committed: re-read the head). */
+  function writeInCaller(error: Error): void {
+    if (thread === null) return;
+    thread = null;
+    log(`kagami: audit writer thread stopped (${error.message}); writing in the daemon's thread from now on`);
+    inCaller = createChainWriter(store);
+    head = store.head();
+    for (const [id, batch] of inFlight) settle({ id, results: [{ rows: batch.length, error: error.message, afterSeq: head.seq }] });
+  }
+
+  function queueRows(rows: readonly QueuedRow[], done: Deferred): void {
+    for (const { kind, values } of rows) queue.push({ kind, values, done });
+    scheduled ??= setImmediate(writeQueued);
+  }
+
   /** Resolves with the seq of the last of `rows` once committed. */
-  function enqueue(rows: { kind: AuditKind; values: SqlValue[] }[]): Promise<number> {
+  function enqueue(rows: QueuedRow[]): Promise<number> {
     if (closed) return Promise.reject(new Error('audit writer is closed'));
     if (rows.length === 0) return Promise.resolve(head.seq);
-    return new Promise<number>((resolve, reject) => {
-      const done: Deferred = { resolve, reject, remaining: rows.length };
-      for (const row of rows) queue.push({ ...row, done });
-      scheduled ??= setImmediate(writeQueued);
-    });
+    return new Promise<number>((resolve, reject) => queueRows(rows, { resolve, reject, remaining: rows.length }));
+  }
+
+  /** For append()/appendRedactions(): waits for the commit only with `before_response`. */
+  function enqueueForAnswer(rows: QueuedRow[]): Promise<void> {
+    if (waitForCommit || closed) return enqueue(rows).then(() => {});
+    queueRows(rows, { resolve: ignore, reject: ignore, remaining: rows.length });
+    return Promise.resolve();
   }
 
   function writeQueued(): void {
     scheduled = null;
-    const pending = queue;
+    const batch = queue;
     queue = [];
-    for (let offset = 0; offset < pending.length; offset += MAX_BATCH) {
-      writeBatch(pending.slice(offset, offset + MAX_BATCH));
+    if (batch.length === 0) return;
+    const id = nextId++;
+    inFlight.set(id, batch);
+    if (thread !== null) thread.post({ type: 'write', id, rows: batch.map(({ kind, values }) => ({ kind, values })) }, inFlight.size);
+    else settle({ id, results: inCaller!.write(batch) });
+  }
+
+  function settle({ id, results }: FromWriterWorker): void {
+    const batch = inFlight.get(id);
+    if (batch === undefined) return;
+    inFlight.delete(id);
+    thread?.idle(inFlight.size);
+    let offset = 0;
+    for (const result of results) {
+      const slice = batch.slice(offset, offset + result.rows);
+      offset += result.rows;
+      if ('error' in result) {
+        // Nothing of this transaction is in the file. Row contents never reach the log.
+        log(`kagami: audit write of ${result.rows} row(s) after seq ${result.afterSeq} failed: ${result.error}; re-reading the chain head before the next write`);
+        const error = new Error(result.error);
+        for (const item of slice) item.done.reject(error);
+        continue;
+      }
+      head = result.head;
+      const firstSeq = head.seq - result.rows + 1;
+      slice.forEach((item, index) => {
+        item.done.remaining -= 1;
+        if (item.done.remaining === 0) item.done.resolve(firstSeq + index);
+      });
+      for (const listener of listeners) listener(head, result.rows);
     }
     const waiters = flushWaiters;
     flushWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  function writeBatch(batch: Pending[]): void {
-    let entries: RawEntry[];
-    try {
-      if (headStale) {
-        head = store.head();
-        headStale = false;
-      }
-      entries = chainFromHead(batch);
-      store.insert(entries);
-    } catch (error) {
-      // Nothing of this batch is in the file.
-      headStale = true;
-      log(`kagami: audit write of ${batch.length} row(s) after seq ${head.seq} failed: ${(error as Error).message}; re-reading the chain head before the next write`);
-      for (const item of batch) item.done.reject(error);
-      return;
+    for (const waiter of waiters) {
+      if (waiter.id <= id) waiter.resolve();
+      else flushWaiters.push(waiter);
     }
-    const last = entries[entries.length - 1];
-    if (last !== undefined) head = { seq: last.seq, hash: last.hash };
-    batch.forEach((item, index) => {
-      item.done.remaining -= 1;
-      if (item.done.remaining === 0) item.done.resolve(entries[index]?.seq ?? head.seq);
-    });
-    for (const listener of listeners) listener(head, batch.length);
   }
 
-  /** The batch's rows hashed onto the current head. */
-  function chainFromHead(batch: Pending[]): RawEntry[] {
-    let seq = head.seq;
-    let prevHash = head.hash;
-    return batch.map(({ kind, values }) => {
-      seq += 1;
-      const hash = hashRow(kind, seq, prevHash, values);
-      const entry = { kind, seq, prevHash, hash, values };
-      prevHash = hash;
-      return entry;
-    });
+  function flush(): Promise<void> {
+    if (scheduled !== null) {
+      clearImmediate(scheduled);
+      writeQueued();
+    }
+    if (inFlight.size === 0) return Promise.resolve();
+    const last = nextId - 1;
+    return new Promise<void>((resolve) => flushWaiters.push({ id: last, resolve }));
   }
 
   return {
-    append: (record) => enqueue([{ kind: 'request', values: storedValues('request', record) }]).then(() => {}),
+    append: (record) => enqueueForAnswer([{ kind: 'request', values: storedValues('request', record) }]),
     appendRedactions(traceId, findings, ts = now()) {
       if (findings.length === 0) return Promise.resolve();
-      return enqueue(findings.map((finding) => ({ kind: 'redaction', values: storedValues('redaction', toLogEntry(traceId, ts, finding)) }))).then(() => {});
+      return enqueueForAnswer(findings.map((finding) => ({ kind: 'redaction', values: storedValues('redaction', toLogEntry(traceId, ts, finding)) })));
     },
     appendAdminEvent(event) {
       const full: AdminEvent = { ts: event.ts ?? now(), type: event.type, actor: event.actor, tenant: event.tenant ?? null, details: event.details };
       return enqueue([{ kind: 'admin', values: storedValues('admin', full) }]);
     },
-    flush() {
-      if (scheduled === null) return Promise.resolve();
-      return new Promise<void>((resolve) => flushWaiters.push(resolve));
-    },
+    flush,
     async close() {
       if (closed) return;
-      if (scheduled !== null) {
-        clearImmediate(scheduled);
-        writeQueued();
-      }
       closed = true;
+      await flush();
+      await thread?.close();
+      thread = null;
     },
     head: () => head,
     onCommit(listener) {
@@ -178,6 +222,71 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
       return () => listeners.delete(listener);
     },
   };
+}
+
+interface WriterThread {
+  /** Posts a write; `inFlight` is how many writes are unanswered now (the thread is ref'd while any is). */
+  post(message: ToWriterWorker, inFlight: number): void;
+  /** After an answer: unref the thread when nothing is in flight any more. */
+  idle(inFlight: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The writer's worker thread. It keeps the process alive only while a write is unanswered, so
+ * a finished CLI or test ends without close() and a pending write is never cut off.
+ */
+function startWriterThread(data: WriterWorkerData, onReply: (reply: FromWriterWorker) => void, onStopped: (error: Error) => void): WriterThread {
+  const worker = startWorker(data);
+  worker.unref();
+  let closing = false;
+  worker.on('message', onReply);
+  worker.on('error', (error) => onStopped(error));
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      if (!closing) onStopped(new Error(`exited with code ${code}`));
+      resolve();
+    }),
+  );
+  return {
+    post(message, inFlight) {
+      if (inFlight === 1) worker.ref();
+      worker.postMessage(message);
+    },
+    idle(inFlight) {
+      if (inFlight === 0 && !closing) worker.unref();
+    },
+    async close() {
+      closing = true;
+      // Kept alive until it has closed its connection: an unref'd worker would let the
+      // process end (exit code 13 under a top-level await) before its 'exit' event.
+      worker.ref();
+      worker.postMessage({ type: 'close' } satisfies ToWriterWorker);
+      await exited;
+    },
+  };
+}
+
+/** tsx's ESM API file (its CJS twin cannot register the loader from inside a worker). */
+function tsxEsmApiPath(from: string): string {
+  const manifestPath = createRequire(from).resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
+  const relative = manifest.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
+  return path.join(path.dirname(manifestPath), relative);
+}
+
+/**
+ * Compiled JS next to this module (dist/), or, when this module is TypeScript source (vitest,
+ * tsx), the .ts worker through tsx's loader (as daemon/redaction/ja/analyzer.ts does). No
+ * process flags are passed on: the worker needs none.
+ */
+function startWorker(workerData: WriterWorkerData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./audit-writer-worker.js', here), { workerData, execArgv: [] });
+  const entry = new URL('./audit-writer-worker.ts', here).href;
+  const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
 }
 
 function toLogEntry(traceId: string, ts: number, finding: RedactionFindingInput): RedactionLogEntry {

@@ -66,6 +66,8 @@ export interface RunningDaemon {
   /** Set when the store had no keys and one was created for the user. */
   readonly firstKey: string | null;
   readonly simulator: MockUpstream | null;
+  /** Resolves once every audit row handed to the writer so far is committed (with `audit.commit: after_response` the answer comes first). */
+  flushAudit(): Promise<void>;
   /** Stop accepting, drain, flush the audit trail, close the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -186,6 +188,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       adminToken,
       firstKey,
       simulator,
+      flushAudit: () => auditWriter.flush(),
       close: () => {
         ready = false;
         closing ??= cleanUp();

@@ -1,6 +1,9 @@
-// The outermost stage: sees every outcome (answer, stream, error) and writes one audit row.
-// The row is committed BEFORE the client gets the end of the answer (JSON: before it is sent;
-// stream: before the final [DONE]), so a crash never loses the row of an answered request.
+// The outermost stage: sees every outcome (answer, stream, error) and hands one audit row to
+// the writer when the answer is complete (JSON: before it is sent; stream: before the final
+// [DONE]). Whether the answer then waits for the row's COMMIT is the writer's `audit.commit`
+// setting (daemon/audit/audit-writer.ts): with `after_response` (default) append() resolves at
+// once and the row joins the group commit right after; with `before_response` it resolves after
+// the COMMIT, so even a crash never loses the row of an answered request.
 // Only SHA-256 hashes of the prompt and the answer text are kept, never the text.
 import { createHash } from 'node:crypto';
 import { GatewayError, isGatewayError } from '../../shared/errors.js';

@@ -202,9 +202,21 @@ export const CostStats = Type.Object({
 });
 export type CostStats = Type.Static<typeof CostStats>;
 
+/**
+ * When a request's audit row is committed relative to its answer. `after_response`: the answer
+ * is sent first and the row joins the group commit right after (a normal stop still writes
+ * every row; a SIGKILL or crash can lose the last few milliseconds of rows). `before_response`:
+ * the answer waits for the COMMIT (JSON: before it is sent; stream: before the final [DONE]),
+ * so no answered request is ever without its row, even after a SIGKILL.
+ */
+export const AuditCommit = Type.Union([Type.Literal('after_response'), Type.Literal('before_response')], { default: 'after_response' });
+export type AuditCommit = Type.Static<typeof AuditCommit>;
+
 /** The `audit:` config block. */
 export const AuditConfig = Type.Object(
   {
+    /** When a request's row is committed relative to its answer (AuditCommit). */
+    commit: AuditCommit,
     /** Rows older than this are pruned locally, but only once every SIEM sink has them. 0 = keep forever. */
     keep_days: Type.Integer({ minimum: 0, default: 90 }),
     /** Before deleting, append pruned rows to <data_dir>/archive/audit-<from>-<to>.ndjson.gz. */

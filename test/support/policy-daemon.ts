@@ -69,8 +69,8 @@ export interface PolicyDaemon {
   client(key: string): OpenAI;
   /** The raw virtual key. */
   key(name: string): string;
-  /** Committed audit request rows, oldest first (read through a second SQLite connection). */
-  auditRows(): AuditRow[];
+  /** Audit request rows, oldest first, once every row handed to the writer is committed (read through a second SQLite connection). */
+  auditRows(): Promise<AuditRow[]>;
   /** Details of the administrative audit events of one type, oldest first. */
   adminEvents(type: string): Record<string, unknown>[];
   admin(path: string): Promise<unknown>;
@@ -137,7 +137,8 @@ export async function startPolicyDaemon(options: PolicyDaemonOptions): Promise<P
       if (key === undefined) throw new Error(`no key named ${name}`);
       return key;
     },
-    auditRows() {
+    async auditRows() {
+      await harness.daemon.flushAudit();
       return readDb((db) => {
         const rows: AuditRow[] = [];
         for (const entry of createAuditStore(db as never).readAfter(0, 10_000)) {

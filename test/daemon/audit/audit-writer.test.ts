@@ -1,13 +1,14 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.js';
 import { createAuditWriter } from '../../../daemon/audit/audit-writer.js';
 import { GENESIS_HASH } from '../../../daemon/audit/hash-chain.js';
 import { verifyTrail } from '../../../daemon/audit/verify.js';
-import { openDatabase } from '../../../daemon/store/db.js';
+import { openDatabase, runMigrations } from '../../../daemon/store/db.js';
 import { auditMigrations } from '../../../daemon/store/migrations/audit.js';
 import { openTrailDb, sampleRecord, type TrailDb } from './trail-db.js';
 
-describe('createAuditWriter', () => {
+describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the %s thread)', (thread) => {
   let trail: TrailDb;
   beforeEach(() => {
     trail = openTrailDb();
@@ -15,7 +16,7 @@ describe('createAuditWriter', () => {
   afterEach(() => trail.remove());
 
   it('commits every row appended in one turn in a single transaction, then resolves', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     const commits: number[] = [];
     writer.onCommit((_head, rows) => commits.push(rows));
     const appends = Array.from({ length: 50 }, (_, i) => writer.append(sampleRecord({ trace_id: `t${i}` })));
@@ -27,7 +28,7 @@ describe('createAuditWriter', () => {
   });
 
   it('round-trips a record exactly and chains it to genesis', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     const record = sampleRecord({ stream: true, cache_hit: true, fallbacks: ['azure/gpt-4o'], decision: null, cost_usd: null });
     await writer.append(record);
     const [entry] = createAuditStore(trail.db).readAfter(0, 10);
@@ -38,7 +39,7 @@ describe('createAuditWriter', () => {
   });
 
   it('puts requests, redaction findings and admin events on one sequence', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     await Promise.all([
       writer.append(sampleRecord({ trace_id: 'tr1' })),
       writer.appendRedactions('tr1', [
@@ -54,10 +55,10 @@ describe('createAuditWriter', () => {
   });
 
   it('continues the chain from the stored head after a restart', async () => {
-    const first = createAuditWriter(trail.db);
+    const first = createAuditWriter(trail.db, { thread });
     await first.append(sampleRecord());
     await first.close();
-    const second = createAuditWriter(trail.db);
+    const second = createAuditWriter(trail.db, { thread });
     await second.append(sampleRecord());
     expect(second.head().seq).toBe(2);
     const report = verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null });
@@ -65,7 +66,7 @@ describe('createAuditWriter', () => {
   });
 
   it('rejects the batch and keeps the head when the commit fails, then recovers', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     await writer.append(sampleRecord());
     trail.db.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON audit_requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     await expect(writer.append(sampleRecord())).rejects.toThrow('disk full');
@@ -78,11 +79,11 @@ describe('createAuditWriter', () => {
 
   it('logs a failed batch and re-reads the chain head, so rows written by another connection fail one batch, not every later one', async () => {
     const lines: string[] = [];
-    const writer = createAuditWriter(trail.db, { log: (line) => lines.push(line) });
+    const writer = createAuditWriter(trail.db, { thread, log: (line) => lines.push(line) });
     await writer.append(sampleRecord());
     // Another writer on its own connection (what a second daemon on the same data dir did) takes seq 2 and 3.
     const other = openDatabase(trail.dir, { migrations: [auditMigrations] });
-    const otherWriter = createAuditWriter(other);
+    const otherWriter = createAuditWriter(other, { thread });
     await otherWriter.append(sampleRecord());
     await otherWriter.append(sampleRecord());
     await otherWriter.close();
@@ -101,7 +102,7 @@ describe('createAuditWriter', () => {
   });
 
   it('flush() waits for queued rows and close() refuses new ones', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     void writer.append(sampleRecord());
     await writer.flush();
     expect(createAuditStore(trail.db).count().request).toBe(1);
@@ -112,10 +113,56 @@ describe('createAuditWriter', () => {
   });
 
   it('never stores a raw finding text, only the fields of the log', async () => {
-    const writer = createAuditWriter(trail.db);
+    const writer = createAuditWriter(trail.db, { thread });
     const finding = { entityType: 'EMAIL', detector: 'email', score: 1, action: 'mask', text: 'john@example.com' };
     await writer.appendRedactions('t', [finding]);
     const dump = JSON.stringify(trail.db.prepare('SELECT * FROM audit_redactions').all());
     expect(dump).not.toContain('john@example.com');
+  });
+
+  it('with commit: after_response, append() resolves before the COMMIT and flush() waits for it', async () => {
+    const writer = createAuditWriter(trail.db, { thread, commit: 'after_response' });
+    await writer.append(sampleRecord());
+    await writer.appendRedactions('t', [{ entityType: 'EMAIL', detector: 'email', action: 'mask' }]);
+    expect(createAuditStore(trail.db).count()).toMatchObject({ request: 0, redaction: 0 });
+    await writer.flush();
+    expect(createAuditStore(trail.db).count()).toMatchObject({ request: 1, redaction: 1 });
+    // Admin events still resolve with their committed seq.
+    expect(await writer.appendAdminEvent({ type: 'key.created', actor: 'cli', details: {} })).toBe(3);
+    await writer.close();
+  });
+
+  it('with commit: after_response, a failed commit is logged (without row contents) and the caller was already answered', async () => {
+    const lines: string[] = [];
+    const writer = createAuditWriter(trail.db, { thread, commit: 'after_response', log: (line) => lines.push(line) });
+    trail.db.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON audit_requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    await writer.append(sampleRecord({ tenant: 'tenant-in-the-row' }));
+    await writer.flush();
+    expect(lines).toEqual([expect.stringMatching(/^kagami: audit write of 1 row\(s\) after seq 0 failed: disk full/)]);
+    expect(lines[0]).not.toContain('tenant-in-the-row');
+    trail.db.exec('DROP TRIGGER fail_once');
+    await writer.append(sampleRecord());
+    await writer.flush();
+    expect(writer.head().seq).toBe(1);
+    await writer.close();
+  });
+});
+
+describe('createAuditWriter when its worker thread cannot run', () => {
+  it('says so and writes in the calling thread; a batch the thread had not answered fails, later ones commit', async () => {
+    // An in-memory database: the thread's own connection finds no audit tables there and stops.
+    const db = new Database(':memory:');
+    runMigrations(db, [auditMigrations]);
+    const lines: string[] = [];
+    const writer = createAuditWriter(db, { log: (line) => lines.push(line) });
+    const first = writer.append(sampleRecord({ trace_id: 'lost' })).then(() => 'committed', () => 'failed');
+    await writer.flush();
+    expect(await first).toBe('failed');
+    expect(lines[0]).toMatch(/^kagami: audit writer thread stopped \(.*\); writing in the daemon's thread from now on$/);
+    await writer.append(sampleRecord({ trace_id: 'kept' }));
+    expect(createAuditStore(db).readAfter(0, 10).map((entry) => entry.values[0])).toEqual(['kept']);
+    expect(verifyTrail(createAuditStore(db), { publicKey: null, externalCheckpoint: null }).ok).toBe(true);
+    await writer.close();
+    db.close();
   });
 });

@@ -1,9 +1,13 @@
 // Durability of the audit trail against the real daemon process (`kagami start`, run from the
-// TypeScript sources with tsx): under a load of thousands of requests through the official
-// openai SDK, the daemon is SIGKILLed once 1500 requests got their 200; restarted on the same
-// data dir, it must show every answered request exactly once in the trail, a database SQLite
-// finds intact, a chain `kagami audit verify` accepts, and a SIEM sink (a local webhook
-// receiver) that ends up with every row, duplicates allowed, nothing missing.
+// TypeScript sources with tsx), under a load of thousands of requests through the official
+// openai SDK, stopped once 1500 requests got their 200:
+// - `audit.commit: before_response`, SIGKILL: restarted on the same data dir, it must show
+//   every answered request exactly once in the trail, a database SQLite finds intact, a chain
+//   `kagami audit verify` accepts, and a SIEM sink (a local webhook receiver) that ends up with
+//   every row, duplicates allowed, nothing missing.
+// - the default `after_response`, SIGTERM (a normal stop, with requests in flight): the daemon
+//   exits 0 and every answered request, those answered while it stopped included, has its row
+//   exactly once, in a chain verify accepts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,11 +73,11 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
     return { child, url };
   }
 
-  it('loses no answered request, keeps the chain intact and delivers every row', async () => {
+  /** A data dir, a config (with `extra` lines) and a virtual key. */
+  async function setUp(extra: string[]): Promise<{ dataDir: string; configFile: string; apiKey: string }> {
     dir = mkdtempSync(join(tmpdir(), 'kagami-sigkill-'));
     const dataDir = join(dir, 'data');
     upstream = await startMockUpstream({ keepRecent: 0 });
-    receiver = await HttpReceiver.start();
     const configFile = join(dir, 'kagami.yaml');
     writeFileSync(configFile, [
       `data_dir: "${dataDir}"`,
@@ -81,10 +85,7 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
       `  - { id: sim, type: openai, base_url: "${upstream.url}" }`,
       'models:',
       '  - { name: chat, provider: sim, model: kagami-sim-chat }',
-      'audit: { checkpoint_every_rows: 500 }',
-      'siem:',
-      '  sinks:',
-      `    - { type: webhook, id: hook, url: "${receiver.url}/ingest", batch_size: 200 }`,
+      ...extra,
       '',
     ].join('\n'));
     const store = openDatabase(dataDir);
@@ -92,51 +93,70 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
     const apiKey = keys.create({ tenant: 'acme', user: 'load' }).key;
     keys.close();
     store.close();
+    return { dataDir, configFile, apiKey };
+  }
 
-    // Load until the kill: every 200 is remembered by its trace id.
-    const first = await startDaemon(configFile);
-    const client = new OpenAI({ baseURL: `${first.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+  /** Loads the daemon from 32 clients and sends it `signal` once 1500 got a 200; the trace ids of every 200. */
+  async function loadUntilStopped(daemon: Daemon, apiKey: string, signal: NodeJS.Signals): Promise<string[]> {
+    const client = new OpenAI({ baseURL: `${daemon.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
     const answered: string[] = [];
     let sent = 0;
-    let killed = false;
-    const exited = new Promise((resolve) => first.child.once('exit', resolve));
+    let stopped = false;
+    const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
     const worker = async () => {
-      while (!killed && sent < TOTAL) {
+      while (!stopped && sent < TOTAL) {
         sent += 1;
         try {
           const { response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: `request ${sent}` }] }).withResponse();
           if (response.status === 200) answered.push(response.headers.get('x-kagami-trace-id')!);
         } catch {
-          // in flight when the daemon died: no answer, so no promise about its row
+          // in flight when the daemon died (or refused once stopping): no answer, so no promise about its row
         }
-        if (!killed && answered.length >= KILL_AFTER) {
-          killed = true;
-          first.child.kill('SIGKILL');
+        if (!stopped && answered.length >= KILL_AFTER) {
+          stopped = true;
+          daemon.child.kill(signal);
         }
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    expect(killed).toBe(true);
+    expect(stopped).toBe(true);
     await exited;
-    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(answered.length).toBeGreaterThanOrEqual(KILL_AFTER);
+    return answered;
+  }
 
-    // Restart on the same data dir: the trail must be whole before anything else happens.
-    const second = await startDaemon(configFile);
+  /** Every answered trace id has exactly one row; the file is intact; `kagami audit verify` passes. */
+  function expectEveryAnswerAudited(dataDir: string, configFile: string, answered: readonly string[]): void {
     const db = new Database(join(dataDir, 'kagami.db'), { readonly: true });
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const counts = new Map((db.prepare('SELECT trace_id, COUNT(*) AS n FROM audit_requests GROUP BY trace_id').all() as { trace_id: string; n: number }[]).map((row) => [row.trace_id, row.n]));
       const missing = answered.filter((traceId) => counts.get(traceId) !== 1);
       expect(missing).toEqual([]);
-      expect(answered.length).toBeGreaterThanOrEqual(KILL_AFTER);
     } finally {
       db.close();
     }
-
     // The chain verifies (the real CLI, its own process).
     const verify = kagami('audit', 'verify', '--config', configFile);
     expect(verify.stdout).toMatch(/^audit trail intact: \d+ rows/);
     expect(verify.status).toBe(0);
+  }
+
+  it('with commit: before_response, a SIGKILL loses no answered request, keeps the chain intact and delivers every row', async () => {
+    receiver = await HttpReceiver.start();
+    const { dataDir, configFile, apiKey } = await setUp([
+      'audit: { commit: before_response, checkpoint_every_rows: 500 }',
+      'siem:',
+      '  sinks:',
+      `    - { type: webhook, id: hook, url: "${receiver.url}/ingest", batch_size: 200 }`,
+    ]);
+    const first = await startDaemon(configFile);
+    const answered = await loadUntilStopped(first, apiKey, 'SIGKILL');
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    // Restart on the same data dir: the trail must be whole before anything else happens.
+    const second = await startDaemon(configFile);
+    expectEveryAnswerAudited(dataDir, configFile, answered);
 
     // The restarted daemon resumes delivery from its stored cursor until the sink has it all.
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
@@ -155,5 +175,13 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
     );
     const notDelivered = Array.from({ length: status.head }, (_, i) => i + 1).filter((seq) => !seqs.has(seq));
     expect(notDelivered).toEqual([]);
+  }, 60_000);
+
+  it('with the default commit: after_response, a SIGTERM under load writes the row of every answered request', async () => {
+    const { dataDir, configFile, apiKey } = await setUp(['audit: { checkpoint_every_rows: 500 }']);
+    const daemon = await startDaemon(configFile);
+    const answered = await loadUntilStopped(daemon, apiKey, 'SIGTERM');
+    expect(daemon.child.exitCode).toBe(0);
+    expectEveryAnswerAudited(dataDir, configFile, answered);
   }, 60_000);
 });

@@ -112,8 +112,8 @@ function decisionOf(row: AuditRow): PolicyAnnotation & { outcome: NonNullable<Po
   return row.decision as unknown as PolicyAnnotation & { outcome: NonNullable<PolicyAnnotation['outcome']> };
 }
 
-function lastAudit() {
-  const row = gw.auditRows().at(-1);
+async function lastAudit() {
+  const row = (await gw.auditRows()).at(-1);
   if (row === undefined) throw new Error('no audit row');
   return row;
 }
@@ -133,7 +133,7 @@ describe('applyPolicy in the running daemon', () => {
   ] as const)('matches on %s', async (_what, key, params, headers, rule, endpoint) => {
     const result = await chat(gw.client(key), params as ChatParams, headers);
     expect(result.endpoint).toBe(endpoint);
-    const row = lastAudit();
+    const row = await lastAudit();
     expect(row.rule).toBe(rule);
     expect(row.endpoint).toBe(endpoint);
     expect(row.decision).toMatchObject({ rule, outcome: { endpoint } });
@@ -142,7 +142,7 @@ describe('applyPolicy in the running daemon', () => {
   it('matches on time of day (the daemon clock, wrapping midnight)', async () => {
     gw.clock.set(Date.UTC(2026, 10, 23, 23, 30));
     expect((await chat(alice)).endpoint).toBe('local');
-    expect(lastAudit().rule).toBe('night');
+    expect((await lastAudit()).rule).toBe('night');
     gw.clock.set(Date.UTC(2026, 10, 24, 6, 0));
     expect((await chat(alice)).endpoint).toBe('mini');
   });
@@ -152,16 +152,16 @@ describe('applyPolicy in the running daemon', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('hi');
-    expect(lastAudit()).toMatchObject({ rule: 'streams', endpoint: 'big', stream: true });
+    expect(await lastAudit()).toMatchObject({ rule: 'streams', endpoint: 'big', stream: true });
 
     const embedding = await alice.embeddings.create({ model: 'embed', input: 'hello' });
     expect(embedding.data).toHaveLength(1);
-    expect(lastAudit()).toMatchObject({ rule: 'embeddings', endpoint: 'embed' });
+    expect(await lastAudit()).toMatchObject({ rule: 'embeddings', endpoint: 'embed' });
   });
 
   it('records conditions, candidates with scores, breaker states and cost in the audit row', async () => {
     await chat(alice, {}, { 'x-kagami-max-cost-per-1k': '0.0005' });
-    const row = lastAudit();
+    const row = await lastAudit();
     const decision = decisionOf(row);
     expect(decision.conditions).toEqual(['cost_cap_per_1k <= 0.001']);
     expect(decision.candidates.map((c) => c.endpoint)).toEqual(['local', 'mini', 'big']);
@@ -182,7 +182,7 @@ describe('applyPolicy in the running daemon', () => {
     gw.cloud.setFaults({ errorRate: 1, errorStatus: 503 });
     const result = await chat(alice);
     expect(result.endpoint).toBe('local');
-    const row = lastAudit();
+    const row = await lastAudit();
     expect(row.fallbacks).toEqual(['cloud/gpt-mini']);
     expect(decisionOf(row).outcome.attempts.map((a) => [a.endpoint, a.ok])).toEqual([
       ['mini', false],
@@ -194,7 +194,7 @@ describe('applyPolicy in the running daemon', () => {
     const error = await chat(gw.client('evil')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((error as InstanceType<typeof OpenAI.PermissionDeniedError>).message).toContain('Tenant evil is suspended. (policy rule "suspended")');
-    expect(lastAudit()).toMatchObject({ status: 403, error_code: 'policy_denied', rule: 'suspended', endpoint: null });
+    expect(await lastAudit()).toMatchObject({ status: 403, error_code: 'policy_denied', rule: 'suspended', endpoint: null });
     expect(gw.cloud.stats.requests + gw.onprem.stats.requests).toBe(0);
   });
 
@@ -229,7 +229,7 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect(result.endpoint).toBe('local');
     expect(gw.cloud.stats.requests).toBe(0);
     expect(gw.onprem.stats.requests).toBe(1);
-    const row = lastAudit();
+    const row = await lastAudit();
     expect(row.rule).toBe('pii-on-prem');
     expect(decisionOf(row).dataClasses).toContain('pii-restricted');
     expect(decisionOf(row).onPremOnly).toMatch(/data class "pii-restricted" may only be sent to on-prem endpoints/);
@@ -240,7 +240,7 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     const result = await chat(alice, { messages: [{ role: 'user', content: '私のマイナンバーは 1234 5678 9018 です。' }] });
     expect(result.endpoint).toBe('local');
     expect(gw.cloud.stats.requests).toBe(0);
-    expect(lastAudit().rule).toBe('pii-on-prem');
+    expect((await lastAudit()).rule).toBe('pii-on-prem');
   });
 
   it('classifies PII whatever rule would match otherwise (the class is on_prem_only)', async () => {
@@ -258,7 +258,7 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect(apiError.message).toMatch(/data class "pii-restricted" may only be sent to on-prem endpoints; on-prem endpoint\(s\) local unavailable .*Not sent to any cloud endpoint\./);
     expect(gw.cloud.stats.requests).toBe(0);
     expect(gw.onprem.stats.requests).toBe(1);
-    expect(lastAudit()).toMatchObject({ status: 503, error_code: 'upstream_unavailable', rule: 'pii-on-prem', endpoint: null });
+    expect(await lastAudit()).toMatchObject({ status: 503, error_code: 'upstream_unavailable', rule: 'pii-on-prem', endpoint: null });
   });
 
   it('fails closed for a streamed request too', async () => {
@@ -272,7 +272,7 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect((error as { status?: number }).status).toBe(503);
     expect((error as Error).message).toContain('Not sent to any cloud endpoint.');
     expect(gw.cloud.stats.requests).toBe(0);
-    expect(lastAudit()).toMatchObject({ stream: true, status: 503, rule: 'pii-on-prem' });
+    expect(await lastAudit()).toMatchObject({ stream: true, status: 503, rule: 'pii-on-prem' });
   });
 
   it('fails closed when the on-prem endpoint is unreachable, and while its breaker is open', async () => {
@@ -286,7 +286,7 @@ describe('PII stays on-prem (data_class pii-restricted from the redaction findin
     expect(Compile(RoutingStateResponse).Check(routing)).toBe(true);
     const breakers = routing as RoutingStateResponse;
     expect(breakers.endpoints.find((e) => e.endpoint === 'local')?.breaker.state).toBe('open');
-    const decision = decisionOf(lastAudit());
+    const decision = decisionOf(await lastAudit());
     expect(decision.outcome.skipped).toEqual([{ endpoint: 'local', reason: 'breaker_open' }]);
     expect(decision.outcome.breakerStates).toEqual({ local: 'open' });
 

@@ -79,7 +79,7 @@ describe('rate limits', () => {
     expect(error.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(error.headers?.get('x-ratelimit-reset-requests')).toBe('1m0s');
     expect(gw.cloud.stats.requests).toBe(3);
-    expect(gw.auditRows().at(-1)).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', endpoint: null });
+    expect((await gw.auditRows()).at(-1)).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', endpoint: null });
 
     gw.clock.advance(19_999);
     await refusal(chat(gw.client('a')));
@@ -110,7 +110,7 @@ describe('rate limits', () => {
     expect(first.get('x-ratelimit-limit-tokens')).toBe('300');
     const reservedFirst = 300 - Number(first.get('x-ratelimit-remaining-tokens'));
     expect(reservedFirst).toBeGreaterThan(250); // prompt (real tokenizer) + max_tokens
-    const used = gw.auditRows().at(-1)?.total_tokens ?? 0;
+    const used = (await gw.auditRows()).at(-1)?.total_tokens ?? 0;
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThan(50);
 
@@ -134,7 +134,7 @@ describe('rate limits', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
     expect((gw.cloud.stats.recent.at(-1)?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
-    const row = gw.auditRows().at(-1);
+    const row = (await gw.auditRows()).at(-1);
     expect(row?.total_tokens).toBeGreaterThan(0);
     expect(row?.cost_usd).toBeGreaterThan(0);
   });
@@ -153,7 +153,7 @@ describe('budgets', () => {
   /** Sends requests until one is refused; returns the spend before each request and its warning header. */
   async function spendUntilRefused(harness: PolicyDaemon, key: string) {
     const seen: { spendBefore: number; warning: string | null }[] = [];
-    let spend = harness.auditRows().reduce((sum, row) => sum + (row.tenant === 'spender' ? (row.cost_usd ?? 0) : 0), 0);
+    let spend = (await harness.auditRows()).reduce((sum, row) => sum + (row.tenant === 'spender' ? (row.cost_usd ?? 0) : 0), 0);
     for (let i = 0; i < 50; i += 1) {
       const result = await chat(harness.client(key)).then(
         (headers) => ({ headers, error: null }),
@@ -161,7 +161,7 @@ describe('budgets', () => {
       );
       if (result.error !== null) return { seen, error: result.error, spend };
       seen.push({ spendBefore: spend, warning: result.headers.get('x-kagami-budget-warning') });
-      spend += harness.auditRows().at(-1)?.cost_usd ?? 0;
+      spend += (await harness.auditRows()).at(-1)?.cost_usd ?? 0;
     }
     throw new Error('the budget never refused');
   }
@@ -274,7 +274,7 @@ describe('an upstream that reports no usage', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('four words of answer');
 
-    const rows = gw.auditRows();
+    const rows = await gw.auditRows();
     const limits = rows.map((row) => (row.decision as { outcome?: { limits?: { usageEstimated?: boolean } } }).outcome?.limits?.usageEstimated);
     expect(limits).toEqual([true, true]);
     for (const row of rows) expect(row.cost_usd).toBeGreaterThan(0);

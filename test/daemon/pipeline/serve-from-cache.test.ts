@@ -51,7 +51,7 @@ describe('serveFromCache in the running daemon', () => {
     expect(second).toMatchObject({ text: 'What are your opening hours?', cache: 'hit', age: '5', endpoint: 'mini' });
     expect(gw.cloud.stats.requests).toBe(1);
 
-    const [miss, hit] = gw.auditRows();
+    const [miss, hit] = await gw.auditRows();
     expect(miss).toMatchObject({ cache_hit: false, endpoint: 'mini', rule: 'faq' });
     expect(miss?.cost_usd).toBeGreaterThan(0);
     expect(hit).toMatchObject({ cache_hit: true, endpoint: 'mini', rule: 'faq', cost_usd: 0, fallbacks: [] });
@@ -114,7 +114,7 @@ describe('serveFromCache in the running daemon', () => {
     expect(JSON.stringify(gw.cloud.stats.recent)).toContain('jane@example.com');
     expect((await ask('alice', content)).cache).toBe('bypass');
     expect(gw.cloud.stats.requests).toBe(2);
-    expect(gw.auditRows().map((row) => row.cache_hit)).toEqual([false, false]);
+    expect((await gw.auditRows()).map((row) => row.cache_hit)).toEqual([false, false]);
     expect((await ask('alice', 'No personal data here.')).cache).toBe('miss');
   });
 
@@ -123,7 +123,7 @@ describe('serveFromCache in the running daemon', () => {
     expect(await ask('alice', 'Who handles refunds?')).toMatchObject({ cache: 'miss', text: 'Write to [EMAIL] for refunds.' });
     expect((await ask('alice', 'Who handles refunds?')).cache).toBe('miss');
     expect(gw.cloud.stats.requests).toBe(2);
-    expect((gw.auditRows()[0]?.decision as unknown as PolicyAnnotation).outcome?.cache).toMatchObject({ bypass: 'PII in the answer' });
+    expect(((await gw.auditRows())[0]?.decision as unknown as PolicyAnnotation).outcome?.cache).toMatchObject({ bypass: 'PII in the answer' });
 
     gw.cloud.setOptions({ reply: 'Refunds take five days.' });
     await ask('alice', 'How long do refunds take?');
@@ -145,6 +145,6 @@ describe('serveFromCache in the running daemon', () => {
     await gw.restart();
     expect((await ask('alice', 'What is the return policy?')).cache).toBe('hit');
     expect(gw.cloud.stats.requests).toBe(1);
-    expect(gw.auditRows().map((row) => row.cache_hit)).toEqual([false, true]);
+    expect((await gw.auditRows()).map((row) => row.cache_hit)).toEqual([false, true]);
   });
 });

@@ -86,7 +86,9 @@ describe('stream usage without a policy', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function auditRows(): AuditRow[] {
+  /** The request rows, once every row handed to the daemon's audit writer is committed. */
+  async function auditRows(): Promise<AuditRow[]> {
+    await daemon.flushAudit();
     const db = new Database(join(dir, 'data', 'kagami.db'), { readonly: true });
     try {
       return createAuditStore(db as never)
@@ -104,7 +106,7 @@ describe('stream usage without a policy', () => {
     expect(usageChunks(chunks)).toEqual([]);
     expect((upstream.stats.recent.at(-1)?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
 
-    const row = auditRows().at(-1);
+    const row = (await auditRows()).at(-1);
     expect(row).toMatchObject({ stream: true, status: 200 });
     expect(row?.prompt_tokens).toBeGreaterThan(0);
     expect(row?.completion_tokens).toBeGreaterThan(0);
@@ -117,7 +119,7 @@ describe('stream usage without a policy', () => {
     const usage = chunks.at(-1)?.usage;
     expect(chunks.at(-1)?.choices).toEqual([]);
     expect(usage?.total_tokens).toBeGreaterThan(0);
-    const row = auditRows().at(-1);
+    const row = (await auditRows()).at(-1);
     expect(row).toMatchObject({ prompt_tokens: usage?.prompt_tokens, completion_tokens: usage?.completion_tokens, total_tokens: usage?.total_tokens });
   });
 
@@ -126,7 +128,7 @@ describe('stream usage without a policy', () => {
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('four words of answer');
     expect(usageChunks(chunks)).toEqual([]);
     // "Say hello." is 3 tokens + 3 per message + 3 reply priming; "four words of answer" is 4.
-    const row = auditRows().at(-1);
+    const row = (await auditRows()).at(-1);
     expect(row).toMatchObject({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 });
     expect(row?.cost_usd).toBeCloseTo((9 * 1000 + 4 * 2000) / 1e6, 10);
   });
@@ -147,7 +149,7 @@ describe('stream usage with a policy', () => {
     const chunks = await collect(await gw.client('k').chat.completions.create({ model: 'chat', messages, stream: true }));
     expect(chunks.length).toBeGreaterThan(0);
     expect(usageChunks(chunks)).toEqual([]);
-    const row = gw.auditRows().at(-1);
+    const row = (await gw.auditRows()).at(-1);
     expect(row?.prompt_tokens).toBeGreaterThan(0);
     expect(row?.completion_tokens).toBeGreaterThan(0);
     expect(row?.cost_usd).toBeCloseTo(((row?.prompt_tokens ?? 0) * 1000 + (row?.completion_tokens ?? 0) * 2000) / 1e6, 10);

@@ -40,7 +40,7 @@ budgets:
     expect(completion.usage).toMatchObject({ prompt_tokens: 336, completion_tokens: 96, prompt_tokens_details: { cached_tokens: 256 } });
 
     const expected = (80 * 10000 + 256 * 1000 + 96 * 20000) / 1e6; // 2.976; every prompt token at the input price: 5.28
-    const row = daemon.auditRows().at(-1);
+    const row = (await daemon.auditRows()).at(-1);
     expect(row).toMatchObject({ endpoint: 'groq', prompt_tokens: 336, completion_tokens: 96 });
     expect(row?.cost_usd).toBeCloseTo(expected, 9);
     const budgets = (await daemon.admin('/admin/budgets')) as BudgetsResponse;
@@ -81,7 +81,7 @@ budgets:
     for await (const chunk of stream) usage ??= chunk.usage;
     expect(usage).toMatchObject({ prompt_tokens: 4520, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4000 } });
 
-    const row = gateway.auditRows().at(-1);
+    const row = (await gateway.auditRows()).at(-1);
     expect(row).toMatchObject({ provider: 'ant', prompt_tokens: 4520, completion_tokens: 5, stream: true });
     expect(row?.cost_usd).toBeCloseTo((20 * 3 + 4000 * 0.3 + 500 * 3.75 + 5 * 15) / 1e6, 12);
   });
