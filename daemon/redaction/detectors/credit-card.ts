@@ -4,6 +4,7 @@
 // issuer ranges and length rules take that far lower.
 import { passesLuhn } from '../checksums.js';
 import { compileContext, scoreWithContext } from '../context-words.js';
+import { numberMatches } from '../number-runs.js';
 import type { Detector, Span } from '../types.js';
 
 const CANDIDATE = /(?<![\w.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,-]\d)/g;
@@ -70,7 +71,7 @@ export const creditCardDetector: Detector = {
   entityTypes: ['CREDIT_CARD'],
   detect(text) {
     const spans: Span[] = [];
-    for (const match of text.matchAll(CANDIDATE)) {
+    for (const match of numberMatches(text, CANDIDATE, 12)) {
       const raw = match[0];
       const digits = raw.replace(/[ -]/g, '');
       if (!groupingPlausible(raw) || !issuerAllows(digits) || !passesLuhn(digits)) continue;

@@ -4,6 +4,7 @@
 // says nothing and scores below the default threshold.
 import { isIPv6 } from 'node:net';
 import { compileContext, scoreWithContext } from '../context-words.js';
+import { numberMatches } from '../number-runs.js';
 import type { Detector, Span } from '../types.js';
 
 const IPV4 = /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/(?:3[0-2]|[12]?\d))?(?![\w]|\.\d)/g;
@@ -43,7 +44,7 @@ export const ipAddressDetector: Detector = {
     if (text.includes('.')) {
       const ipv6 = spans.length;
       let next = 0; // IPv6 spans are in text order, and so are IPv4 matches: one pass over both
-      for (const match of text.matchAll(IPV4)) {
+      for (const match of numberMatches(text, IPV4, 4)) {
         const start = match.index;
         const end = start + match[0].length;
         while (next < ipv6 && (spans[next] as Span).end < end) next++;

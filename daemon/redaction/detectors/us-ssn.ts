@@ -2,6 +2,7 @@
 // group 00; serial 0000) and the famous published samples. Separated forms are likely SSNs;
 // nine bare digits only count with a context word such as "SSN".
 import { compileContext, scoreWithContext } from '../context-words.js';
+import { numberMatches } from '../number-runs.js';
 import type { Detector, Span } from '../types.js';
 
 const CANDIDATE = /(?<![\d.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d]|[.-]\d)/g;
@@ -28,7 +29,7 @@ export const usSsnDetector: Detector = {
   entityTypes: ['US_SSN'],
   detect(text) {
     const spans: Span[] = [];
-    for (const match of text.matchAll(CANDIDATE)) {
+    for (const match of numberMatches(text, CANDIDATE, 9)) {
       const [raw, area = '', separator = '', group = '', serial = ''] = match;
       if (!validSsn(area, group, serial)) continue;
       const start = match.index;

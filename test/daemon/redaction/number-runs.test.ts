@@ -1,12 +1,17 @@
-// numberMatches: the structured Japanese detectors run their patterns only around digit runs
-// long enough to hold a number; that must find exactly the matches a scan of the whole text
-// finds (those with enough digits), wherever the text puts letters, separators and prefixes.
+// numberMatches: the number detectors run their patterns only around digit runs long enough to
+// hold a number; that must find exactly the matches a scan of the whole text finds (those with
+// enough digits), wherever the text puts letters, separators and prefixes.
 import { describe, expect, it } from 'vitest';
-import { normalizedView, numberMatches } from '../../../../daemon/redaction/ja/scan-context.js';
+import { normalizedView } from '../../../daemon/redaction/ja/scan-context.js';
+import { numberMatches } from '../../../daemon/redaction/number-runs.js';
 
-// The shapes of the detectors' own candidate patterns (corporate number with its T prefix,
-// My Number, phone with +81 and brackets, postal code, bank account).
+// The detectors' own candidate patterns: card, SSN, IPv4 (with CIDR), and the Japanese ones on
+// the width-normalised view (corporate number with its T prefix, My Number, phone with +81 and
+// brackets, postal code, bank account).
 const PATTERNS: [string, RegExp, number][] = [
+  ['card', /(?<![\w.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,-]\d)/g, 12],
+  ['ssn', /(?<![\d.-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d]|[.-]\d)/g, 9],
+  ['ipv4', /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/(?:3[0-2]|[12]?\d))?(?![\w]|\.\d)/g, 4],
   ['corporate', /(?<![0-9A-Za-z-])(T[- ]?)?(\d{13}|\d-?\d{4}-?\d{4}-?\d{4})(?![0-9A-Za-z]|-\d)/g, 13],
   ['my number', /(?<![0-9A-Za-z-])\d{4}([- ]?)\d{4}\1\d{4}(?![0-9A-Za-z]|-\d)/g, 12],
   ['phone', /(?<![0-9A-Za-z+\-.])(?:\+81[- ]?(?:\(0\))?|\(0|0)\d{0,4}\)?(?:[- .]?\(?\d{1,4}\)?){1,2}[- .]?\d{3,4}(?![0-9A-Za-z]|[-.]\d)/g, 10],
@@ -48,6 +53,7 @@ describe('numberMatches', () => {
       '電話 +81 (0)90-1234-5678, 03(1234)5678, (03) 1234-5678 and 0466-12-3456.',
       '〒150-0013 and 1500013; 口座 1234567, 12345-12345678, 12345-1-123456',
       '4111 1111 1111 1111 then 1234-5678-9012 then 12345678901234567890',
+      'SSN 536-22-8412 or 536 22 8412, hosts 10.0.0.0/8, 192.168.1.1.5 and 1.1.1.1',
     ];
     for (const text of texts) {
       const view = normalizedView(text);
@@ -57,7 +63,7 @@ describe('numberMatches', () => {
 
   it('finds what a whole-text scan finds in 3,000 random strings of digits, separators, prefixes and letters', () => {
     const random = seededRandom(11);
-    const alphabet = '0123456789012345678901234567890123456789-- ..()T+8aZ\n';
+    const alphabet = '0123456789012345678901234567890123456789-- ..()/T+8aZ\n';
     let matched = 0;
     for (let n = 0; n < 3000; n++) {
       let text = '';
@@ -75,7 +81,7 @@ describe('numberMatches', () => {
 
   it('reads full-width digits and dashes through the normalised view, at the original offsets', () => {
     const text = '個人番号：１２３４－５６７８－９０１２です';
-    const [, pattern] = PATTERNS[1]!;
+    const [, pattern] = PATTERNS.find(([name]) => name === 'my number')!;
     expect(found(normalizedView(text), pattern, 12)).toEqual(['5:1234-5678-9012']);
   });
 });
