@@ -11,6 +11,7 @@
 import { GatewayError } from '../../shared/errors.js';
 import type { Config } from '../../shared/schemas/config.js';
 import type { GatewayRequest, Target } from '../pipeline/context.js';
+import { o200kTokenizer } from '../routing/token-estimate.js';
 
 type Capabilities = Config['models'][number]['capabilities'];
 
@@ -22,7 +23,7 @@ interface Need {
 type TokenLimitCheck = (text: string, limit: number) => false | number;
 let tokenLimitCheck: Promise<TokenLimitCheck> | undefined;
 function loadTokenizer(): Promise<TokenLimitCheck> {
-  tokenLimitCheck ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => module.isWithinTokenLimit);
+  tokenLimitCheck ??= Promise.resolve(o200kTokenizer().isWithinTokenLimit); // the one copy routing loads
   return tokenLimitCheck;
 }
 

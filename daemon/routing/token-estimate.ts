@@ -1,7 +1,29 @@
 // Token and cost estimates for routing decisions, with a real BPE tokenizer (o200k_base, the
 // encoding of the gpt-4o family) rather than length/4. Used only when a rule's strategy
 // needs a cost, a tokens/min limit applies, or the simulator replays traffic.
-import { countTokens } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+
+interface O200k {
+  countTokens(text: string): number;
+  isWithinTokenLimit(text: string, limit: number): false | number;
+}
+
+let o200k: O200k | undefined;
+
+/**
+ * The o200k tokenizer, loaded on first use (synchronously, ~0.2 s), not at daemon start: its
+ * tables hold ~50–70 MB of resident memory, and a daemon whose upstreams report usage and
+ * whose policy needs no cost or token limit never counts. The CommonJS build, so a synchronous
+ * count can load it; every caller in the daemon shares this one copy.
+ */
+export function o200kTokenizer(): O200k {
+  o200k ??= createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k;
+  return o200k;
+}
+
+function countTokens(text: string): number {
+  return o200kTokenizer().countTokens(text);
+}
 
 /** Completion tokens assumed when a chat request sets no max_tokens (for cost ranking only). */
 export const DEFAULT_EXPECTED_COMPLETION_TOKENS = 256;
