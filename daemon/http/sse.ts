@@ -1,5 +1,6 @@
 // Writes an OpenAI-shaped stream to the client byte for byte as OpenAI frames it:
-// `data: <compact JSON>\n\n` per chunk, then `data: [DONE]\n\n`. A failure after the stream
+// `data: <JSON>\n\n` per chunk (the upstream's own text when no stage changed the chunk, else
+// compact JSON), then `data: [DONE]\n\n`. A failure after the stream
 // started cannot change the 200 already sent: it is written as one OpenAI-style error event
 // `data: {"error":{…}}\n\n` and the stream ends without [DONE] (the openai SDKs raise it as
 // an APIError). Backpressure: waits for 'drain' when the socket buffer is full.
@@ -7,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import type { JsonObject } from '../pipeline/context.js';
+import { verbatimText } from '../pipeline/verbatim-json.js';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -31,7 +33,8 @@ export interface SseFraming<T> {
 }
 
 const OPENAI_FRAMING: SseFraming<JsonObject> = {
-  frame: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  // A chunk no stage changed is written as the upstream's own `data:` text (no re-serializing).
+  frame: (chunk) => `data: ${verbatimText(chunk) ?? JSON.stringify(chunk)}\n\n`,
   end: DONE,
   errorFrames: (failure) => `data: ${JSON.stringify(failure.toOpenAiBody())}\n\n`,
 };
@@ -69,32 +72,33 @@ export async function writeSseStream<T>(
   headers.connection = 'keep-alive';
   response.writeHead(status, headers);
 
-  // Chunks decoded from one upstream read arrive in the same tick: cork the socket until the
-  // tick ends so they leave in one write (one syscall) instead of one each.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    response.uncork();
+  // Chunks decoded from one upstream read arrive in the same tick: their frames are gathered
+  // and written once when the tick ends (one write and one chunked-encoding frame per upstream
+  // read, not one per chunk). The next chunk waits while the socket buffer is full.
+  let pending = '';
+  const flush = (): void => {
+    const frames = pending;
+    pending = '';
+    if (frames !== '' && !response.destroyed) response.write(frames);
   };
   const iterator = events[Symbol.asyncIterator]();
   try {
     for (;;) {
+      if (response.writableNeedDrain && !response.destroyed) await waitForDrain(response);
       const next = await iterator.next();
       if (next.done === true) break;
       if (response.destroyed) break;
-      if (!corked) {
-        corked = true;
-        response.cork();
-        process.nextTick(uncork);
-      }
-      if (!response.write(framing.frame(next.value))) await waitForDrain(response);
+      if (pending === '') process.nextTick(flush);
+      pending += framing.frame(next.value);
     }
-    if (!response.destroyed) response.end(framing.end);
+    if (!response.destroyed) response.end(pending + framing.end);
+    pending = '';
   } catch (error) {
     const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'The stream failed inside the gateway.');
     if (!isGatewayError(error)) onUnexpected(error);
     if (!response.destroyed && failure.code !== 'client_disconnected') {
-      response.end(framing.errorFrames(failure));
+      response.end(pending + framing.errorFrames(failure));
+      pending = '';
     } else {
       response.destroy();
     }

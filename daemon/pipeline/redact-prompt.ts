@@ -17,6 +17,7 @@ import type { PiiScanner } from '../redaction/scanner.js';
 import { resolveRedactionSettings } from '../redaction/settings.js';
 import type { JapaneseAnalyzer } from '../redaction/types.js';
 import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
+import { forgetVerbatim } from './verbatim-json.js';
 
 /**
  * The audit area's AuditWriter as this stage uses it: one redaction-log row per finding,
@@ -151,7 +152,9 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
         record(annotation, entry, false);
       },
     });
+    // The response redactor changes the answer in place: the upstream's text no longer describes it.
     if (outcome.kind === 'json') {
+      forgetVerbatim(outcome.body);
       await response.redactJson(outcome.body);
       publish(ctx, 'response', responseFindings);
       await writeLog();
@@ -160,7 +163,14 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
     return {
       kind: 'stream',
       status: outcome.status,
-      events: loggedAtEnd(response.redactStream(outcome.events), () => publish(ctx, 'response', responseFindings)),
+      events: loggedAtEnd(response.redactStream(forgetVerbatimChunks(outcome.events)), () => publish(ctx, 'response', responseFindings)),
     };
   };
+}
+
+async function* forgetVerbatimChunks(events: AsyncIterable<JsonObject>): AsyncIterable<JsonObject> {
+  for await (const chunk of events) {
+    forgetVerbatim(chunk);
+    yield chunk;
+  }
 }

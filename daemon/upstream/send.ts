@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../../shared/errors.js';
 import type { JsonObject, Usage } from '../pipeline/context.js';
-import type { UpstreamHttpRequest, WireCall } from '../providers/types.js';
+import type { WireCall } from '../providers/types.js';
 import { mapTransportError, TotalTimeoutError } from './transport-errors.js';
 import type { Upstream } from './upstreams.js';
 
@@ -46,12 +46,6 @@ function lowerCaseHeaders(headers: Dispatcher.ResponseData['headers']): Record<s
   return out;
 }
 
-async function authorize(upstream: Upstream, request: UpstreamHttpRequest): Promise<UpstreamHttpRequest> {
-  const auth = upstream.adapter.auth;
-  if (auth.kind !== 'sign') return request;
-  return auth.sign(request, new URL(upstream.basePath + request.path, upstream.baseUrl.origin), upstream.connection);
-}
-
 export async function sendToUpstream(upstream: Upstream, call: WireCall, options: SendOptions): Promise<UpstreamJson | UpstreamStream> {
   const wire = upstream.adapter.wire;
   const provider = upstream.connection.id;
@@ -73,7 +67,10 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
 
   let response: Dispatcher.ResponseData;
   try {
-    const request = await authorize(upstream, wire.buildRequest(call));
+    const built = wire.buildRequest(call);
+    // Static auth headers are added below; adapters that sign each request (SigV4, OAuth) do it here.
+    const auth = upstream.adapter.auth;
+    const request = auth.kind === 'sign' ? await auth.sign(built, new URL(upstream.basePath + built.path, upstream.baseUrl.origin), upstream.connection) : built;
     response = await upstream.pool.request({
       method: request.method,
       path: upstream.basePath + request.path,

@@ -5,6 +5,7 @@ import { sendSse } from '../../http/sse.js';
 import { createRequestContext } from '../../http/request-context.js';
 import type { GatewayRequest, InboundApi, Operation } from '../../pipeline/context.js';
 import type { RunPipeline } from '../../pipeline/index.js';
+import { verbatimText } from '../../pipeline/verbatim-json.js';
 
 export async function runAndRespond(
   runPipeline: RunPipeline,
@@ -21,6 +22,9 @@ export async function runAndRespond(
     reply.headers(ctx.responseHeaders);
   }
   if (outcome.kind === 'json') {
+    // An answer no stage changed goes out as the upstream's own text (no re-serializing).
+    const text = verbatimText(outcome.body);
+    if (text !== undefined) return reply.code(outcome.status).type('application/json; charset=utf-8').send(text);
     return reply.code(outcome.status).send(outcome.body);
   }
   await sendSse(reply, outcome.status, outcome.events, ctx.responseHeaders, (error) => {

@@ -3,6 +3,7 @@
 // and answers come back as they are, except where a provider's quirks say otherwise.
 import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject, Operation, Usage } from '../../pipeline/context.js';
+import { rememberVerbatim } from '../../pipeline/verbatim-json.js';
 import { SseDecoder } from '../../upstream/sse-decoder.js';
 import type { OpenAiQuirks, StreamDecoder, UpstreamHttpRequest, Wire, WireCall } from '../types.js';
 
@@ -125,7 +126,13 @@ class OpenAiStreamDecoder implements StreamDecoder {
         break;
       }
       if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = readOpenAiUsage(chunk.usage);
-      const kept = this.#quirks.streamChunk === undefined ? chunk : this.#quirks.streamChunk(chunk, this.#call);
+      if (this.#quirks.streamChunk === undefined) {
+        // Unchanged: the client may get the upstream's own line (one-line data only: `data: <text>`).
+        if (!event.data.includes('\n')) rememberVerbatim(chunk, event.data);
+        out.push(chunk);
+        continue;
+      }
+      const kept = this.#quirks.streamChunk(chunk, this.#call);
       if (kept !== null) out.push(kept);
     }
     return out;
@@ -147,6 +154,7 @@ export function createOpenAiCompatibleWire(quirks: OpenAiQuirks = {}): Wire {
     },
     parseResponse(text, call) {
       const parsed = parseJson(text, call.connection.id);
+      if (quirks.response === undefined) rememberVerbatim(parsed, text);
       const body = quirks.response === undefined ? parsed : quirks.response(parsed, call);
       return { body, usage: readOpenAiUsage(body.usage) };
     },

@@ -77,4 +77,16 @@ describe('SseDecoder', () => {
     const events = decode([Buffer.from('data: one\r'), Buffer.from('\ndata: two\r'), Buffer.from('\n\r\n')]);
     expect(events).toEqual([{ event: '', data: 'one\ntwo' }]);
   });
+
+  it('drops a byte order mark opening the stream, also when it arrives a byte at a time', () => {
+    const bytes = Buffer.from('\uFEFFdata: x\n\ndata: \uFEFFy\n\n');
+    const expected = [{ event: '', data: 'x' }, { event: '', data: '\uFEFFy' }];
+    expect(decode([bytes])).toEqual(expected);
+    expect(decode(Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1)))).toEqual(expected);
+  });
+
+  it('keeps a line cut inside a UTF-8 character whole, with no line end until the stream ends', () => {
+    const bytes = Buffer.from('data: 日本語');
+    expect(decode([bytes.subarray(0, 8), bytes.subarray(8, 10), bytes.subarray(10)])).toEqual([{ event: '', data: '日本語' }]);
+  });
 });
