@@ -119,6 +119,9 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
   const japanese = settings.japanese ? (deps.japanese ?? null) : null;
   // At daemon start, not on the first requests (once per process; a caller's own detectors are left alone).
   if (settings.enabled && deps.detectors === undefined) warmUpDetectors(detectors);
+  // In the background: nothing waits for it (a Japanese request arriving first waits for the
+  // load, as without preload); a failed load is reported by the first Japanese request.
+  if (settings.enabled && settings.japanesePreload) japanese?.warmup?.().catch(() => undefined);
 
   function accept(text: string, span: Span): boolean {
     if (span.score < settings.thresholds[span.type] || span.end <= span.start) return false;

@@ -44,6 +44,8 @@ export interface RedactionSettings {
   readonly japanese: boolean;
   /** Most characters of Japanese-script text one request may carry (the analyzer's bound). */
   readonly japaneseMaxChars: number;
+  /** Load the Japanese dictionary when the engine is built (daemon start), in the background. */
+  readonly japanesePreload: boolean;
 }
 
 export function resolveRedactionSettings(config: Partial<RedactionConfig> | undefined): RedactionSettings {
@@ -66,5 +68,6 @@ export function resolveRedactionSettings(config: Partial<RedactionConfig> | unde
     allowValues: new Set(config?.allow_values ?? []),
     japanese: config?.japanese ?? true,
     japaneseMaxChars: config?.japanese_max_chars ?? DEFAULT_JAPANESE_MAX_CHARS,
+    japanesePreload: config?.japanese_preload ?? false,
   });
 }

@@ -34,6 +34,8 @@ export interface Detector {
  */
 export interface JapaneseAnalyzer {
   detectJapanese(text: string): Promise<Span[]>;
+  /** Starts the worker and loads the dictionary now (redaction.japanese_preload). */
+  warmup?(): Promise<void>;
   /** Stops the worker (daemon shutdown, tests). */
   close(): Promise<void>;
 }

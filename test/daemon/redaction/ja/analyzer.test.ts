@@ -4,7 +4,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedactionEngine } from '../../../../daemon/redaction/engine.js';
 import { createJapaneseAnalyzer, type JapaneseAnalyzerHandle } from '../../../../daemon/redaction/ja/analyzer.js';
+import { resolveRedactionSettings } from '../../../../daemon/redaction/settings.js';
 
 function values(text: string, spans: { start: number; end: number; type: string }[]): [string, string][] {
   return spans.map((span) => [span.type, text.slice(span.start, span.end)]);
@@ -163,5 +165,33 @@ describe('createJapaneseAnalyzer: a long text does not hold up short ones', () =
     const track = (name: string, text: string) => analyzer!.detect(text).then(() => finished.push(name));
     await Promise.all([track('long', longText(60_000)), track('short 1', '田中さん'), track('short 2', '鈴木一郎氏')]);
     expect(finished).toEqual(['short 1', 'short 2', 'long']);
+  });
+});
+
+describe('redaction.japanese_preload', () => {
+  let analyzer: JapaneseAnalyzerHandle | undefined;
+  afterEach(async () => {
+    await analyzer?.close();
+    analyzer = undefined;
+  });
+
+  it('starts the worker and loads the dictionary when the engine is built, without any request', async () => {
+    let started: () => void = () => undefined;
+    const workerStarted = new Promise<void>((resolve) => (started = resolve));
+    const starts: Worker[] = [];
+    analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => (starts.push(worker), started()) });
+    createRedactionEngine({ settings: resolveRedactionSettings({ japanese_preload: true } as never), japanese: analyzer });
+    await workerStarted;
+    // The load it started is the one the first request uses: no second worker.
+    expect(values('田中さん', await analyzer.detect('田中さん'))).toEqual([['JP_NAME', '田中']]);
+    expect(starts).toHaveLength(1);
+  });
+
+  it('leaves the worker unstarted by default, so ASCII-only traffic never loads the dictionary', async () => {
+    const starts: Worker[] = [];
+    analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => starts.push(worker) });
+    const engine = createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese: analyzer });
+    await engine.detect('Call John Smith at +1 415 555 0100.');
+    expect(starts).toHaveLength(0);
   });
 });
