@@ -10,8 +10,9 @@ const NOT_ONE_LINE = /[^\S ]|\s\s/;
 /**
  * The preview for `spans[index]`; `spans` are all findings in `text`, sorted by start and not
  * overlapping. Only the neighbours inside the window are visited (a text may hold thousands).
+ * `textIsOneLine`: isOneLine(text) is known to be true.
  */
-export function maskedPreview(text: string, spans: readonly Span[], index: number): string {
+export function maskedPreview(text: string, spans: readonly Span[], index: number, textIsOneLine = false): string {
   const focus = spans[index];
   if (focus === undefined) return '';
   let from = Math.max(0, focus.start - SIDE);
@@ -44,6 +45,12 @@ export function maskedPreview(text: string, spans: readonly Span[], index: numbe
   }
   preview += text.slice(cursor, to);
   if (to < text.length) preview += '…';
-  // One line in a log viewer (most previews are one already: skip the rewrite then).
-  return NOT_ONE_LINE.test(preview) ? preview.replace(/\s+/g, ' ') : preview;
+  // One line in a log viewer (most previews are one already: skip the rewrite then, and the
+  // test too when the caller knows the whole text is one line).
+  return !textIsOneLine && NOT_ONE_LINE.test(preview) ? preview.replace(/\s+/g, ' ') : preview;
+}
+
+/** Whether every preview of `text` is one line already (checked once per text, not per finding). */
+export function isOneLine(text: string): boolean {
+  return !NOT_ONE_LINE.test(text);
 }

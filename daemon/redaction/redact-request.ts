@@ -5,7 +5,7 @@
 import { GatewayError } from '../../shared/errors.js';
 import type { EntityType, RedactionAction, RedactionFinding } from '../../shared/schemas/redaction.js';
 import type { JsonObject } from '../pipeline/context.js';
-import { maskedPreview } from './preview.js';
+import { isOneLine, maskedPreview } from './preview.js';
 import type { PseudonymTable } from './pseudonyms.js';
 import { collectTextSlots } from './request-texts.js';
 import type { PiiScan } from './scanner.js';
@@ -72,6 +72,7 @@ export function redactRequest<T extends JsonObject>(
     for (const slot of collectTextSlots(body)) pseudonyms.reserveExisting(slot.text);
   }
   for (const { slot, spans } of scan.slots) {
+    const oneLine = spans.length > 1 && isOneLine(slot.text);
     spans.forEach((span, index) => {
       const action = actionFor(span.type);
       if (action === 'block') blocked.add(span.type);
@@ -83,7 +84,7 @@ export function redactRequest<T extends JsonObject>(
         location: slot.location,
         start: span.start,
         end: span.end,
-        preview: maskedPreview(slot.text, spans, index),
+        preview: maskedPreview(slot.text, spans, index, oneLine),
       });
     });
     if (blocked.size > 0) continue;

@@ -1,6 +1,6 @@
 // The redaction log's preview: words around a finding with every finding in view masked.
 import { describe, expect, it } from 'vitest';
-import { maskedPreview } from '../../../daemon/redaction/preview.js';
+import { isOneLine, maskedPreview } from '../../../daemon/redaction/preview.js';
 import type { Span } from '../../../daemon/redaction/types.js';
 
 function spansOf(text: string, values: [Span['type'], string][]): Span[] {
@@ -36,5 +36,19 @@ describe('maskedPreview', () => {
   it('is one line', () => {
     const text = 'line one\nssn 536-22-8412\n\tend';
     expect(maskedPreview(text, spansOf(text, [['US_SSN', '536-22-8412']]), 0)).toBe('line one ssn [US_SSN] end');
+  });
+});
+
+describe('isOneLine', () => {
+  it('tells whether previews of a text can skip the one-line rewrite', () => {
+    expect(isOneLine('Call me at 020 7946 0958 tomorrow, or mail a@b.example.')).toBe(true);
+    expect(isOneLine('Call me\nat 020 7946 0958')).toBe(false);
+    expect(isOneLine('Call me  at 020 7946 0958')).toBe(false);
+    const text = 'Mail a@b.example or call 020 7946 0958 today.';
+    const spans = [
+      { type: 'EMAIL' as const, start: 5, end: 16, score: 1, detector: 'email' },
+      { type: 'PHONE' as const, start: 25, end: 38, score: 1, detector: 'phone' },
+    ];
+    expect(maskedPreview(text, spans, 1, true)).toBe(maskedPreview(text, spans, 1));
   });
 });
