@@ -2,6 +2,7 @@
 // it, and the answer comes back OpenAI-shaped (a JSON body, or a lazily consumed stream of
 // chunk objects). Timeouts: connect / first byte / between chunks are the pool's; the total
 // budget and the client's disconnect abort the request through one AbortController.
+import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../../shared/errors.js';
 import type { JsonObject, Usage } from '../pipeline/context.js';
@@ -46,19 +47,36 @@ function lowerCaseHeaders(headers: Dispatcher.ResponseData['headers']): Record<s
   return out;
 }
 
+/**
+ * Aborts one attempt. undici takes an EventEmitter with an 'abort' event as a request's signal;
+ * this is used instead of an AbortController because creating an AbortSignal costs 2-5 µs in
+ * Node 20, and the request's own signal (ctx.signal) already is one.
+ */
+class AttemptAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
 export async function sendToUpstream(upstream: Upstream, call: WireCall, options: SendOptions): Promise<UpstreamJson | UpstreamStream> {
   const wire = upstream.adapter.wire;
   const provider = upstream.connection.id;
   const startedAt = performance.now();
 
-  // One controller per attempt: aborted by the client going away or the total budget.
-  const controller = new AbortController();
+  // One abort per attempt: by the client going away or the total budget.
+  const attempt = new AttemptAbort();
   const clientSignal = options.signal;
-  const onClientAbort = (): void => controller.abort(clientSignal.reason);
-  if (clientSignal.aborted) controller.abort(clientSignal.reason);
+  const onClientAbort = (): void => attempt.abort(clientSignal.reason);
+  if (clientSignal.aborted) attempt.abort(clientSignal.reason);
   else clientSignal.addEventListener('abort', onClientAbort, { once: true });
   const totalMs = upstream.timeouts.totalMs;
-  const timer = setTimeout(() => controller.abort(new TotalTimeoutError(totalMs)), totalMs);
+  const timer = setTimeout(() => attempt.abort(new TotalTimeoutError(totalMs)), totalMs);
   timer.unref();
   const release = (): void => {
     clearTimeout(timer);
@@ -76,11 +94,11 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       path: upstream.basePath + request.path,
       headers: { ...request.headers, ...upstream.authHeaders, ...options.headers },
       body: request.body,
-      signal: controller.signal,
+      signal: attempt,
     });
   } catch (error) {
     release();
-    throw mapTransportError(error, provider, clientSignal, controller.signal);
+    throw mapTransportError(error, provider, clientSignal, attempt);
   }
 
   const { statusCode, body } = response;
@@ -90,7 +108,7 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       text = await body.text();
     } catch (error) {
       release();
-      throw mapTransportError(error, provider, clientSignal, controller.signal);
+      throw mapTransportError(error, provider, clientSignal, attempt);
     }
     release();
     if (statusCode >= 400) throw wire.mapError(statusCode, text, lowerCaseHeaders(response.headers), call);
@@ -110,7 +128,7 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       const rest = decoder.end();
       for (let i = 0; i < rest.length; i++) yield rest[i] as JsonObject;
     } catch (error) {
-      failure = mapTransportError(error, provider, clientSignal, controller.signal);
+      failure = mapTransportError(error, provider, clientSignal, attempt);
       throw failure;
     } finally {
       release();

@@ -27,7 +27,12 @@ function errorCode(error: unknown): string | undefined {
  * Maps an error thrown by undici (or an abort) while talking to `provider`.
  * `clientSignal` tells a client disconnect apart from our own total timeout.
  */
-export function mapTransportError(error: unknown, provider: string, clientSignal: AbortSignal, attemptSignal: AbortSignal): GatewayError {
+export function mapTransportError(
+  error: unknown,
+  provider: string,
+  clientSignal: AbortSignal,
+  attemptSignal: { readonly aborted: boolean; readonly reason: unknown },
+): GatewayError {
   if (error instanceof GatewayError) return error;
   if (clientSignal.aborted) {
     return new GatewayError('client_disconnected', 'the client closed the connection', { cause: error });

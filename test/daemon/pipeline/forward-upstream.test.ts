@@ -162,6 +162,26 @@ describe('forwardUpstream', () => {
     expect(policy.results.map(([id, result]) => [id, result.ok])).toEqual([['primary', false]]);
   });
 
+  it('ends an attempt at its total time budget with 504 upstream_timeout, first byte and idle timeouts being longer', async () => {
+    build({ total_ms: 100, first_byte_ms: 30_000, idle_ms: 30_000 });
+    primary.setFaults({ stall: 'before-headers', stallRate: 1 });
+    await expect(createForwardUpstream({ upstreams })(context([PRIMARY]), noNext)).rejects.toMatchObject({
+      code: 'upstream_timeout',
+      status: 504,
+      message: expect.stringMatching(/did not finish within 100 ms/) as unknown as string,
+    });
+    await expect.poll(() => primary.stats.aborted + primary.stats.stalls, { timeout: 5000, interval: 10 }).toBeGreaterThan(0);
+  });
+
+  it('ends a stream that outlasts its total time budget with upstream_timeout, and stops the upstream', async () => {
+    build({ total_ms: 150, idle_ms: 30_000 });
+    primary.setOptions({ chunkCount: 100, chunkDelayMs: 20 });
+    const ctx = context([PRIMARY], { stream: true });
+    const outcome = await createForwardUpstream({ upstreams })(ctx, noNext);
+    await expect(drain(outcome)).rejects.toMatchObject({ code: 'upstream_timeout', message: expect.stringMatching(/did not finish within 150 ms/) as unknown as string });
+    await expect.poll(() => primary.stats.aborted, { timeout: 5000, interval: 10 }).toBe(1);
+  });
+
   it('stops the upstream stream when the consumer stops early', async () => {
     build();
     primary.setOptions({ chunkCount: 40, chunkDelayMs: 10 });
