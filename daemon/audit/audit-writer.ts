@@ -98,8 +98,7 @@ const ignore = (): void => {};
 export function createAuditWriter(db: Database, options: AuditWriterOptions = {}): AuditWriter {
   const store = options.store ?? createAuditStore(db);
   const now = options.now ?? Date.now;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}
-`));
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const waitForCommit = (options.commit ?? 'before_response') === 'before_response';
   let head = store.head();
   let queue: Pending[] = [];
@@ -121,8 +120,10 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
     if (thread === null) return;
     thread = null;
     log(`kagami: audit writer thread stopped (${error.message}); writing in the daemon's thread from now on`);
-    inCaller = createChainWriter(store);
-    head = store.head();
+    if (db.open) {
+      inCaller = createChainWriter(store);
+      head = store.head();
+    }
     for (const [id, batch] of inFlight) settle({ id, results: [{ rows: batch.length, error: error.message, afterSeq: head.seq }] });
   }
 
@@ -153,7 +154,8 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
     const id = nextId++;
     inFlight.set(id, batch);
     if (thread !== null) thread.post({ type: 'write', id, rows: batch.map(({ kind, values }) => ({ kind, values })) }, inFlight.size);
-    else settle({ id, results: inCaller!.write(batch) });
+    else if (inCaller !== null) settle({ id, results: inCaller.write(batch) });
+    else settle({ id, results: [{ rows: batch.length, error: 'the database is closed', afterSeq: head.seq }] });
   }
 
   function settle({ id, results }: FromWriterWorker): void {
