@@ -6,15 +6,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAnalyzerQueue, type AnalyzerQueue } from './analyzer-queue.js';
 import type { FromWorker, ToWorker, WorkerData, WorkerResult } from './analyzer-protocol.js';
-import { loadTokenizer } from './kuromoji-tokenizer.js';
+import { analyzeJapaneseText } from './analyze-text.js';
+import { loadTokenizer, type JapaneseTokenizer } from './kuromoji-tokenizer.js';
 
-/** A turn ends after the step that crosses this many ms (a step is one segment: ~10 ms at most). */
+const WARM_UP_TEXT = '担当の山田太郎さんに、東京都渋谷区恵比寿１丁目１８－１へ書類を送ってください。ジョン・スミス氏も同席します。';
+
+/** A turn ends after the step that crosses this many ms (a step is one segment: ~5-15 ms). */
 const TURN_MS = 8;
 
 const port = parentPort;
 if (port === null) throw new Error('analyzer-worker.ts must run in a worker thread');
 const data = (workerData ?? {}) as WorkerData;
-let queue: Promise<AnalyzerQueue> | undefined;
+let loading: Promise<{ readonly tokenizer: JapaneseTokenizer; readonly queue: AnalyzerQueue }> | undefined;
 let turnScheduled = false;
 
 function post(message: FromWorker): void {
@@ -45,17 +48,22 @@ function scheduleTurn(loaded: AnalyzerQueue): void {
 }
 
 port.on('message', (message: ToWorker) => {
-  queue ??= loadTokenizer(data.dicPath).then(createAnalyzerQueue);
-  queue.then(
-    (loaded) => {
-      if (message.kind === 'warmup') return post({ kind: 'results', results: [{ id: message.id, spans: [] }] });
-      for (const { id, text } of message.items) loaded.add(id, text);
-      scheduleTurn(loaded);
+  loading ??= loadTokenizer(data.dicPath).then((tokenizer) => ({ tokenizer, queue: createAnalyzerQueue(tokenizer) }));
+  loading.then(
+    ({ tokenizer, queue }) => {
+      if (message.kind === 'warmup') {
+        // One analysis too, so what loads on first use after the dictionary (the name tagger's
+        // model, JIT) is not paid by the first request either.
+        analyzeJapaneseText(tokenizer, WARM_UP_TEXT);
+        return post({ kind: 'results', results: [{ id: message.id, spans: [] }] });
+      }
+      for (const { id, text } of message.items) queue.add(id, text);
+      scheduleTurn(queue);
     },
     (error: unknown) => {
       const ids = message.kind === 'warmup' ? [message.id] : message.items.map((item) => item.id);
       post({ kind: 'results', results: ids.map((id) => ({ id, error: errorText(error) })) });
-      queue = undefined; // a later request tries the load again
+      loading = undefined; // a later request tries the load again
     },
   );
 });

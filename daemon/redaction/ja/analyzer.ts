@@ -4,7 +4,7 @@
 // per worker: at warmup() (daemon start) or on the first Japanese text.
 //
 // Requests made in the same event-loop turn travel as one batch message. The worker analyzes
-// texts round-robin, a segment of ~2,000 characters at a time (analyzer-queue.ts), so a huge
+// texts round-robin, a segment of ~1,000 characters at a time (analyzer-queue.ts), so a huge
 // text does not hold up the short texts asked for after it. If the worker dies (crash, out of memory, terminate) every pending request rejects with
 // a clear error at once (nothing hangs) and the next request starts a fresh worker; a warmed
 // analyzer re-warms the new worker right away.
