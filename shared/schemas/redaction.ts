@@ -103,7 +103,7 @@ export const RedactionConfig = Type.Object(
     japanese: Type.Boolean({ default: true }),
     /**
      * Most characters of text with Japanese script one request may carry (all its texts together;
-     * ~1.5 s of the analyzer per 300,000). Over it the request is refused (413), never sent unscanned.
+     * 300,000 take the analyzer ~2-5 s). Over it the request is refused (413), never sent unscanned.
      */
     japanese_max_chars: Type.Integer({ minimum: 1, default: DEFAULT_JAPANESE_MAX_CHARS }),
     /**
