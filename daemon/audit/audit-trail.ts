@@ -77,7 +77,7 @@ export function startAuditTrail(options: AuditTrailOptions): AuditTrail {
   const siem = options.config.siem ?? DEFAULT_SIEM_CONFIG;
   const dataDir = options.config.data_dir;
   const store = createAuditStore(db);
-  const writer = createAuditWriter(db, { store, log, commit: audit.commit });
+  const writer = createAuditWriter(db, { store, log, commit: audit.commit, writer: audit.writer });
   const query = createAuditQueryStore(db);
   const cursors = createCursorStore(db);
 

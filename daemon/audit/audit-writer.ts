@@ -1,8 +1,7 @@
 // The audit trail's only writer. Rows are queued and written by group commit: everything
-// appended during one event-loop turn goes to the writer's thread as ONE message, which hashes
-// the rows onto the chain and commits them in one transaction (chain-writer.ts; up to
-// MAX_BATCH rows each) on its own SQLite connection. So the daemon's event loop pays for a
-// postMessage per turn, never for SQLite or SHA-256 work per row.
+// appended during one event-loop turn is hashed onto the chain and committed in ONE transaction
+// (chain-writer.ts; up to MAX_BATCH rows each), WAL with synchronous=NORMAL: a SIGKILL of the
+// daemon loses nothing committed (a power cut may lose the last few commits).
 //
 // When a request may finish its answer is the `audit.commit` setting:
 // - `after_response` (the daemon's default): append() resolves at once, the answer is sent, and
@@ -11,20 +10,27 @@
 //   can lose the rows of the last few milliseconds, whose answers were already sent.
 // - `before_response`: append() resolves after the COMMIT, and recordAudit awaits it before the
 //   answer ends, so even a SIGKILL never loses the row of a request that got an answer.
-// Durability: WAL with synchronous=NORMAL writes the WAL frames to the OS at COMMIT, so a
-// SIGKILL of the daemon loses nothing committed (a power cut may lose the last few commits).
 //
-// The chain head lives in the writer's thread; the daemon's thread learns it from each reply
-// (head(), onCommit). It is the only process that appends (the daemon holds the data dir's
-// lock); the CLI opens the file for reading. If the thread cannot start or dies, the writer
-// says so and writes in the daemon's thread from then on (the same chain-writer code).
+// Where the commit runs is `audit.writer`:
+// - `event_loop` (default): in the daemon's thread, on the next setImmediate.
+// - `worker_thread`: the turn's rows go as ONE message to a worker thread with its own SQLite
+//   connection (audit-writer-worker.ts), so the event loop pays a postMessage per turn instead
+//   of the SQL and SHA-256 work. Not the default: the worker then holds SQLite's one write lock
+//   while the daemon's thread also writes (budgets, response cache, SIEM cursors), and a write
+//   that finds the lock taken sleeps in SQLite's busy handler for 1 ms or more, on the event loop.
+//   The chain head then lives in the worker; the daemon's thread learns it from each reply
+//   (head(), onCommit). If the worker cannot start or dies, the writer says so and commits in
+//   the daemon's thread from then on (the same chain-writer code).
+//
+// It is the only process that appends (the daemon holds the data dir's lock); the CLI opens the
+// file for reading.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
-import type { AdminEvent, AuditCommit, AuditRecord, RedactionLogEntry } from '../../shared/schemas/audit.js';
+import type { AdminEvent, AuditCommit, AuditRecord, AuditWriterPlace, RedactionLogEntry } from '../../shared/schemas/audit.js';
 import { createAuditStore, storedValues, type AuditStore } from './audit-store.js';
 import type { FromWriterWorker, ToWriterWorker, WriterWorkerData } from './audit-writer-protocol.js';
 import { createChainWriter, type ChainWriter, type QueuedRow } from './chain-writer.js';
@@ -62,7 +68,7 @@ export interface AuditWriter {
   appendAdminEvent(event: Omit<AdminEvent, 'ts' | 'tenant'> & { ts?: number; tenant?: string | null }): Promise<number>;
   /** Resolves when everything appended so far is committed (or its failure logged). */
   flush(): Promise<void>;
-  /** Flushes, refuses further appends, and stops the writer's thread. */
+  /** Flushes, refuses further appends, and stops the worker thread if there is one. */
   close(): Promise<void>;
   /** The last committed row. */
   head(): ChainHead;
@@ -88,8 +94,8 @@ export interface AuditWriterOptions {
   readonly log?: (line: string) => void;
   /** When append() resolves (see the top of this file). Default `before_response`; the daemon passes `audit.commit`. */
   readonly commit?: AuditCommit;
-  /** Write in a worker thread (default) or in the calling thread (measurements, fallback). */
-  readonly thread?: 'worker' | 'caller';
+  /** Where the commit runs (see the top of this file). Default `event_loop`; the daemon passes `audit.writer`. */
+  readonly writer?: AuditWriterPlace;
 }
 
 /** For rows whose caller was answered at once (`after_response`): a failure is only logged. */
@@ -105,15 +111,15 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
   let scheduled: NodeJS.Immediate | null = null;
   let closed = false;
   let nextId = 1;
-  /** Batches posted to the thread and not answered yet, by id (answers come in order). */
+  /** Batches posted and not answered yet, by id (answers come in order). */
   const inFlight = new Map<number, Pending[]>();
   let flushWaiters: { id: number; resolve: () => void }[] = [];
   const listeners = new Set<(head: ChainHead, rows: number) => void>();
 
   let inCaller: ChainWriter | null = null;
   let thread: WriterThread | null = null;
-  if (options.thread === 'caller') inCaller = createChainWriter(store);
-  else thread = startWriterThread({ file: db.name }, settle, writeInCaller);
+  if (options.writer === 'worker_thread') thread = startWriterThread({ file: db.name }, settle, writeInCaller);
+  else inCaller = createChainWriter(store);
 
   /** The thread is gone: what it had not answered failed (maybe committed: re-read the head). */
   function writeInCaller(error: Error): void {

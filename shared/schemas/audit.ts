@@ -212,11 +212,23 @@ export type CostStats = Type.Static<typeof CostStats>;
 export const AuditCommit = Type.Union([Type.Literal('after_response'), Type.Literal('before_response')], { default: 'after_response' });
 export type AuditCommit = Type.Static<typeof AuditCommit>;
 
+/**
+ * Where the audit commit runs. `event_loop`: in the daemon's thread, right after the turn that
+ * queued the rows. `worker_thread`: in a worker with its own SQLite connection, so the event
+ * loop pays one postMessage per turn; but that worker then holds SQLite's one write lock while
+ * the daemon's own writes (budgets, response cache, SIEM cursors) may need it, and such a write
+ * waits 1 ms or more on the event loop when it finds the lock taken.
+ */
+export const AuditWriterPlace = Type.Union([Type.Literal('event_loop'), Type.Literal('worker_thread')], { default: 'event_loop' });
+export type AuditWriterPlace = Type.Static<typeof AuditWriterPlace>;
+
 /** The `audit:` config block. */
 export const AuditConfig = Type.Object(
   {
     /** When a request's row is committed relative to its answer (AuditCommit). */
     commit: AuditCommit,
+    /** Where the commit runs (AuditWriterPlace). */
+    writer: AuditWriterPlace,
     /** Rows older than this are pruned locally, but only once every SIEM sink has them. 0 = keep forever. */
     keep_days: Type.Integer({ minimum: 0, default: 90 }),
     /** Before deleting, append pruned rows to <data_dir>/archive/audit-<from>-<to>.ndjson.gz. */

@@ -8,7 +8,7 @@ import { openDatabase, runMigrations } from '../../../daemon/store/db.js';
 import { auditMigrations } from '../../../daemon/store/migrations/audit.js';
 import { openTrailDb, sampleRecord, type TrailDb } from './trail-db.js';
 
-describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the %s thread)', (thread) => {
+describe.each(['event_loop', 'worker_thread'] as const)('createAuditWriter (writer: %s)', (place) => {
   let trail: TrailDb;
   beforeEach(() => {
     trail = openTrailDb();
@@ -16,7 +16,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   afterEach(() => trail.remove());
 
   it('commits every row appended in one turn in a single transaction, then resolves', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     const commits: number[] = [];
     writer.onCommit((_head, rows) => commits.push(rows));
     const appends = Array.from({ length: 50 }, (_, i) => writer.append(sampleRecord({ trace_id: `t${i}` })));
@@ -28,7 +28,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('round-trips a record exactly and chains it to genesis', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     const record = sampleRecord({ stream: true, cache_hit: true, fallbacks: ['azure/gpt-4o'], decision: null, cost_usd: null });
     await writer.append(record);
     const [entry] = createAuditStore(trail.db).readAfter(0, 10);
@@ -39,7 +39,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('puts requests, redaction findings and admin events on one sequence', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     await Promise.all([
       writer.append(sampleRecord({ trace_id: 'tr1' })),
       writer.appendRedactions('tr1', [
@@ -55,10 +55,10 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('continues the chain from the stored head after a restart', async () => {
-    const first = createAuditWriter(trail.db, { thread });
+    const first = createAuditWriter(trail.db, { writer: place });
     await first.append(sampleRecord());
     await first.close();
-    const second = createAuditWriter(trail.db, { thread });
+    const second = createAuditWriter(trail.db, { writer: place });
     await second.append(sampleRecord());
     expect(second.head().seq).toBe(2);
     const report = verifyTrail(createAuditStore(trail.db), { publicKey: null, externalCheckpoint: null });
@@ -66,7 +66,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('rejects the batch and keeps the head when the commit fails, then recovers', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     await writer.append(sampleRecord());
     trail.db.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON audit_requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     await expect(writer.append(sampleRecord())).rejects.toThrow('disk full');
@@ -79,11 +79,11 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
 
   it('logs a failed batch and re-reads the chain head, so rows written by another connection fail one batch, not every later one', async () => {
     const lines: string[] = [];
-    const writer = createAuditWriter(trail.db, { thread, log: (line) => lines.push(line) });
+    const writer = createAuditWriter(trail.db, { writer: place, log: (line) => lines.push(line) });
     await writer.append(sampleRecord());
     // Another writer on its own connection (what a second daemon on the same data dir did) takes seq 2 and 3.
     const other = openDatabase(trail.dir, { migrations: [auditMigrations] });
-    const otherWriter = createAuditWriter(other, { thread });
+    const otherWriter = createAuditWriter(other, { writer: place });
     await otherWriter.append(sampleRecord());
     await otherWriter.append(sampleRecord());
     await otherWriter.close();
@@ -102,7 +102,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('flush() waits for queued rows and close() refuses new ones', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     void writer.append(sampleRecord());
     await writer.flush();
     expect(createAuditStore(trail.db).count().request).toBe(1);
@@ -113,7 +113,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('never stores a raw finding text, only the fields of the log', async () => {
-    const writer = createAuditWriter(trail.db, { thread });
+    const writer = createAuditWriter(trail.db, { writer: place });
     const finding = { entityType: 'EMAIL', detector: 'email', score: 1, action: 'mask', text: 'john@example.com' };
     await writer.appendRedactions('t', [finding]);
     const dump = JSON.stringify(trail.db.prepare('SELECT * FROM audit_redactions').all());
@@ -121,7 +121,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
   });
 
   it('with commit: after_response, append() resolves before the COMMIT and flush() waits for it', async () => {
-    const writer = createAuditWriter(trail.db, { thread, commit: 'after_response' });
+    const writer = createAuditWriter(trail.db, { writer: place, commit: 'after_response' });
     await writer.append(sampleRecord());
     await writer.appendRedactions('t', [{ entityType: 'EMAIL', detector: 'email', action: 'mask' }]);
     expect(createAuditStore(trail.db).count()).toMatchObject({ request: 0, redaction: 0 });
@@ -134,7 +134,7 @@ describe.each(['worker', 'caller'] as const)('createAuditWriter (writing in the 
 
   it('with commit: after_response, a failed commit is logged (without row contents) and the caller was already answered', async () => {
     const lines: string[] = [];
-    const writer = createAuditWriter(trail.db, { thread, commit: 'after_response', log: (line) => lines.push(line) });
+    const writer = createAuditWriter(trail.db, { writer: place, commit: 'after_response', log: (line) => lines.push(line) });
     trail.db.exec(`CREATE TRIGGER fail_once BEFORE INSERT ON audit_requests BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     await writer.append(sampleRecord({ tenant: 'tenant-in-the-row' }));
     await writer.flush();
@@ -154,7 +154,7 @@ describe('createAuditWriter when its worker thread cannot run', () => {
     const db = new Database(':memory:');
     runMigrations(db, [auditMigrations]);
     const lines: string[] = [];
-    const writer = createAuditWriter(db, { log: (line) => lines.push(line) });
+    const writer = createAuditWriter(db, { writer: 'worker_thread', log: (line) => lines.push(line) });
     const first = writer.append(sampleRecord({ trace_id: 'lost' })).then(() => 'committed', () => 'failed');
     await writer.flush();
     expect(await first).toBe('failed');

@@ -5,9 +5,10 @@
 //   every answered request exactly once in the trail, a database SQLite finds intact, a chain
 //   `kagami audit verify` accepts, and a SIEM sink (a local webhook receiver) that ends up with
 //   every row, duplicates allowed, nothing missing.
-// - the default `after_response`, SIGTERM (a normal stop, with requests in flight): the daemon
-//   exits 0 and every answered request, those answered while it stopped included, has its row
-//   exactly once, in a chain verify accepts.
+// - the default `after_response`, SIGTERM (a normal stop, with requests in flight), with the
+//   commit on the event loop and in the writer's worker thread: the daemon exits 0 and every
+//   answered request, those answered while it stopped included, has its row exactly once, in a
+//   chain verify accepts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,8 +178,8 @@ describe('the audit trail when the daemon is SIGKILLed under load', () => {
     expect(notDelivered).toEqual([]);
   }, 60_000);
 
-  it('with the default commit: after_response, a SIGTERM under load writes the row of every answered request', async () => {
-    const { dataDir, configFile, apiKey } = await setUp(['audit: { checkpoint_every_rows: 500 }']);
+  it.each(['event_loop', 'worker_thread'])('with the default commit: after_response (writer: %s), a SIGTERM under load writes the row of every answered request', async (writer) => {
+    const { dataDir, configFile, apiKey } = await setUp([`audit: { writer: ${writer}, checkpoint_every_rows: 500 }`]);
     const daemon = await startDaemon(configFile);
     const answered = await loadUntilStopped(daemon, apiKey, 'SIGTERM');
     expect(daemon.child.exitCode).toBe(0);

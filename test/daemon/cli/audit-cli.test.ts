@@ -19,7 +19,7 @@ const T0 = Date.parse('2026-11-20T10:00:00Z');
 /** Writes a trail of 12 requests (+ findings + checkpoints) the way the daemon does (one commit per request: `before_response`). */
 async function writeTrail(dataDir: string, tenantOf: (i: number) => string = (i) => (i % 3 === 0 ? 'globex' : 'acme')): Promise<void> {
   const db = openDatabase(dataDir);
-  const trail = startAuditTrail({ config: { data_dir: dataDir, audit: { commit: 'before_response', keep_days: 0, archive: false, checkpoint_every_rows: 5, checkpoint_every_s: 3600 } }, db, log: () => {} });
+  const trail = startAuditTrail({ config: { data_dir: dataDir, audit: { commit: 'before_response', writer: 'event_loop', keep_days: 0, archive: false, checkpoint_every_rows: 5, checkpoint_every_s: 3600 } }, db, log: () => {} });
   for (let i = 1; i <= 12; i++) {
     await trail.writer.append(sampleRecord({ trace_id: `trace-${i}`, ts: T0 + i * 60_000, tenant: tenantOf(i), status: i === 7 ? 429 : 200, requested_model: i === 4 ? '=HYPERLINK("http://x")' : 'gpt-4o-mini' }));
     if (i === 2) await trail.writer.appendRedactions('trace-2', [{ entityType: 'EMAIL', detector: 'email', score: 0.99, action: 'mask', path: 'messages[0].content', start: 3, end: 20, preview: 'j***@e******.com' }]);

@@ -1,9 +1,9 @@
-// recordAudit with the real AuditWriter (worker thread, SQLite) under both `audit.commit`
-// settings: when the stage hands the answer back (JSON) or ends the stream (the route writes
+// recordAudit with the real AuditWriter (SQLite; committing on the event loop or in its worker
+// thread) under both `audit.commit` settings: when the stage hands the answer back (JSON) or ends the stream (the route writes
 // [DONE] right after), is the request's row committed yet? The stage and the writer run on
 // promises only, so "not yet" is exact: the group commit runs on a later event-loop turn.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditCommit } from '../../../shared/schemas/audit.js';
+import type { AuditCommit, AuditWriterPlace } from '../../../shared/schemas/audit.js';
 import { createAuditStore } from '../../../daemon/audit/audit-store.js';
 import { createAuditWriter, type AuditWriter } from '../../../daemon/audit/audit-writer.js';
 import { createRequestEvents } from '../../../daemon/events/channels.js';
@@ -35,7 +35,7 @@ async function* chunks(): AsyncIterable<JsonObject> {
   yield { choices: [{ index: 0, delta: { content: 'lo' } }] };
 }
 
-describe('recordAudit and audit.commit', () => {
+describe.each(['event_loop', 'worker_thread'] as const)('recordAudit and audit.commit (writer: %s)', (place: AuditWriterPlace) => {
   let trail: TrailDb;
   let writer: AuditWriter;
   const rows = () => createAuditStore(trail.db).count().request;
@@ -49,7 +49,7 @@ describe('recordAudit and audit.commit', () => {
   });
 
   function stage(commit: AuditCommit) {
-    writer = createAuditWriter(trail.db, { commit });
+    writer = createAuditWriter(trail.db, { commit, writer: place });
     return createRecordAudit({ auditWriter: writer, events: createRequestEvents(), config: { models: [] } });
   }
 
