@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizedView } from '../../../daemon/redaction/ja/scan-context.js';
 import { numberMatches } from '../../../daemon/redaction/number-runs.js';
+import { seededRandom } from '../../../daemon/routing/strategies.js';
 
 // The detectors' own candidate patterns: card, SSN, IPv4 (with CIDR), and the Japanese ones on
 // the width-normalised view (corporate number with its T prefix, My Number, phone with +81 and
@@ -32,16 +33,6 @@ function found(view: string, pattern: RegExp, minDigits: number): string[] {
   return numberMatches(view, pattern, minDigits)
     .filter((match) => digitCount(match[0]) >= minDigits)
     .map((match) => `${match.index}:${match[0]}`);
-}
-
-/** A seeded PRNG (mulberry32), so a failure is reproducible. */
-function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('numberMatches', () => {
