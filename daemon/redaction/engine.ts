@@ -34,16 +34,20 @@ export interface RedactionEngine {
 }
 
 /**
- * The 413 for more Japanese-script text than the analyzer takes (redaction.japanese_max_chars):
- * the text is refused, never sent unscanned. `param` names the request field (the largest text).
+ * The error for more Japanese-script text than the analyzer takes (redaction.japanese_max_chars):
+ * the text is refused, never passed on unscanned. A request gets a 413 naming the field (`param`,
+ * its largest text); an answer (the engine is asked about one text over the limit only on the
+ * answer side: the scanner checks requests first) a 502, since the client cannot fix it.
  */
-export function japaneseTooLargeError(chars: number, limit: number, param: string | null = null): GatewayError {
+export function japaneseTooLargeError(chars: number, limit: number, side: 'request' | 'answer', param: string | null = null): GatewayError {
   const count = (n: number): string => n.toLocaleString('en-US');
+  const over = `${count(chars)} characters of text with Japanese script, over the ${count(limit)} the PII redaction scans (redaction.japanese_max_chars)`;
+  if (side === 'answer') {
+    return new GatewayError('pii_scan_too_large', `The model's answer was withheld: it carries ${over}, and it is never passed on unscanned.`, { status: 502 });
+  }
   return new GatewayError(
     'pii_scan_too_large',
-    `The request was refused because it carries ${count(chars)} characters of text with Japanese script, over the ` +
-      `${count(limit)} the PII redaction scans per request (redaction.japanese_max_chars); it was not sent. ` +
-      'Shorten or split the text, or raise the limit.',
+    `The request was refused because it carries ${over} per request; it was not sent. Shorten or split the text, or raise the limit.`,
     { param },
   );
 }
@@ -155,7 +159,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
         collectSync(text, spans);
       }
       if (japanese !== null && containsJapaneseScript(text)) {
-        if (text.length > settings.japaneseMaxChars) throw japaneseTooLargeError(text.length, settings.japaneseMaxChars);
+        if (text.length > settings.japaneseMaxChars) throw japaneseTooLargeError(text.length, settings.japaneseMaxChars, 'answer');
         for (const span of await japanese.detectJapanese(text)) {
           if (accept(text, span)) spans.push(span);
           else belowThreshold?.push(span);

@@ -55,7 +55,7 @@ function checkJapaneseSize(engine: RedactionEngine, candidates: readonly TextSlo
     if (largest === undefined || slot.text.length > largest.text.length) largest = slot;
   }
   const limit = engine.settings.japaneseMaxChars;
-  if (total > limit) throw japaneseTooLargeError(total, limit, largest?.location ?? null);
+  if (total > limit) throw japaneseTooLargeError(total, limit, 'request', largest?.location ?? null);
 }
 
 async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): Promise<PiiScan> {

@@ -63,10 +63,12 @@ describe('the PII scanner and redaction.japanese_max_chars', () => {
     await expect(createPiiScanner({ engine }).scan(contextFor([{ role: 'user', content: JAPANESE }]))).resolves.toMatchObject({ slots: [] });
   });
 
-  it('refuses a single over-long text given to the engine directly (the answer side)', async () => {
+  it('withholds an over-long answer (the engine is asked about one text: the answer side) with a 502', async () => {
     const japanese = recordingAnalyzer();
     const engine = createRedactionEngine({ settings: resolveRedactionSettings({ japanese_max_chars: 10 } as never), japanese });
-    await expect(engine.detect(JAPANESE)).rejects.toMatchObject({ code: 'pii_scan_too_large', status: 413 });
+    const error = await engine.detect(JAPANESE).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'pii_scan_too_large', status: 502 });
+    expect((error as Error).message).toContain("answer was withheld: it carries 19 characters of text with Japanese script, over the 10");
     expect(japanese.asked).toEqual([]);
   });
 });
@@ -103,5 +105,39 @@ describe('a request over redaction.japanese_max_chars, through the daemon', () =
     const answer = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE }] });
     expect(answer.choices[0]?.message.content).toBe(JAPANESE);
     expect(upstream.stats.recent.at(-1)?.body).toMatchObject({ messages: [{ content: '<PERSON_1>さんの資料を確認してください。' }] });
+  });
+});
+
+describe('an answer over redaction.japanese_max_chars, through the daemon', () => {
+  let upstream: MockUpstream;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    upstream = await startMockUpstream({ reply: JAPANESE.repeat(6), chunkCount: 19, toolCalls: false });
+    gateway = await startGateway({
+      config: {
+        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
+        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
+        redaction: { japanese_max_chars: 100 },
+      },
+    });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('is withheld with a 502 naming the limit (JSON), and a streamed one is scanned piece by piece and delivered', async () => {
+    const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+    const error = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'hello' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status: 502, code: 'pii_scan_too_large' });
+    expect(JSON.stringify((error as APIError).error)).not.toContain('山田');
+
+    // Streamed in 19 chunks: the redactor scans a chunk and the short tail it holds back at a
+    // time, so no scanned text reaches the limit.
+    const stream = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'hello' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(JAPANESE.repeat(6).replaceAll('山田太郎', '[JP_NAME]'));
   });
 });
