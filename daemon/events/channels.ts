@@ -35,6 +35,16 @@ export function createRequestEvents(): RequestEvents {
   const route = diagnostics.channel(CHANNELS.route);
   const redact = diagnostics.channel(CHANNELS.redact);
   const end = diagnostics.channel(CHANNELS.end);
+
+  // `end` is published when a request is over, just before its answer is sent: its subscribers
+  // (Prometheus metrics, the admin event stream; the metrics alone ~3% of a request's CPU) run
+  // once the event-loop turn's answers are written, all of the turn's events in one immediate.
+  let endedThisTurn: RequestEvent[] = [];
+  const publishEnded = (): void => {
+    const events = endedThisTurn;
+    endedThisTurn = [];
+    for (const event of events) end.publish(event);
+  };
   return {
     start,
     route,
@@ -50,7 +60,9 @@ export function createRequestEvents(): RequestEvents {
       if (redact.hasSubscribers) redact.publish(event);
     },
     publishEnd: (event) => {
-      if (end.hasSubscribers) end.publish(event);
+      if (!end.hasSubscribers) return;
+      if (endedThisTurn.length === 0) setImmediate(publishEnded);
+      endedThisTurn.push(event);
     },
   };
 }
