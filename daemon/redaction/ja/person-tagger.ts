@@ -9,8 +9,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Span } from '../types.js';
 import type { JapaneseToken } from './kuromoji-tokenizer.js';
-import { isHonorific, isTitle, labelledBefore, roleBefore, saidOfAPerson } from './person-context.js';
-import type { WordKind } from './person-names.js';
+import { sentenceFeatures, type ShapeModel, type TaggerContext, type TokenFeatures } from './person-tagger-features.js';
 
 /** Tags: outside (0), beginning (1), inside (2) of a name. */
 export const TAGS = 3;
@@ -18,146 +17,15 @@ const O = 0;
 const I = 2;
 
 /** A trained model: hashed feature weights (`2^bits` buckets × 3 tags) and tag transitions. */
-export interface PersonTaggerModel {
+export interface PersonTaggerModel extends ShapeModel {
   readonly bits: number;
   readonly weights: Float32Array;
   /** [from][to] (from = 3: sentence start), flattened: 4 × 3. */
   readonly transitions: Float32Array;
-  /** Katakana word → "sounds like a person" (hashed character n-grams, `2^shapeBits` buckets). */
-  readonly shapeBits: number;
-  readonly shapeWeights: Float32Array;
 }
 
-/** What the tagger reads besides the tokens: the rules' spans and the dictionary lookup. */
-export interface TaggerContext {
-  readonly ruleSpans: readonly Span[];
-  readonly lookUpWord: (word: string) => WordKind;
-}
 
-// ---------------------------------------------------------------- feature hashing
-// FNV-1a over a template id and up to two strings: a feature is a number, never a string.
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 16777619;
-
-function mixString(hash: number, text: string): number {
-  let h = hash;
-  for (let k = 0; k < text.length; k++) {
-    h ^= text.charCodeAt(k);
-    h = Math.imul(h, FNV_PRIME);
-  }
-  return h;
-}
-
-function mixNumber(hash: number, value: number): number {
-  return Math.imul(hash ^ (value & 0xffff), FNV_PRIME);
-}
-
-function feature(template: number, a: string, b?: string): number {
-  let h = mixNumber(FNV_OFFSET, template);
-  h = mixString(h, a);
-  if (b !== undefined) h = mixString(mixNumber(h, 0x1f), b);
-  return h >>> 0;
-}
-
-// ---------------------------------------------------------------- token shape
-/** One letter per character class: K katakana, H hiragana, C kanji, A Latin, D digit, J joiner, S other. */
-function charClass(code: number): string {
-  if (code === 0x30fb || code === 0x3d || code === 0xff1d || code === 0xb7 || code === 0xff65) return 'J'; // ・ = ＝ · ･
-  if ((code >= 0x30a1 && code <= 0x30fa) || code === 0x30fc || (code >= 0xff66 && code <= 0xff9f)) return 'K';
-  if (code >= 0x3041 && code <= 0x309f) return 'H';
-  if ((code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || code === 0x3005 || (code >= 0xf900 && code <= 0xfaff)) return 'C';
-  if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0xff21 && code <= 0xff3a) || (code >= 0xff41 && code <= 0xff5a) || (code >= 0xc0 && code <= 0x24f)) return 'A';
-  if ((code >= 0x30 && code <= 0x39) || (code >= 0xff10 && code <= 0xff19)) return 'D';
-  return 'S';
-}
-
-/** The classes of a word, runs collapsed (ジョン・F → KJA), at most 4 letters. */
-function shapeOf(word: string): string {
-  let shape = '';
-  let last = '';
-  for (let k = 0; k < word.length && shape.length < 4; k++) {
-    const cls = charClass(word.charCodeAt(k));
-    if (cls !== last) shape += cls;
-    last = cls;
-  }
-  return shape;
-}
-
-function posOf(token: JapaneseToken | undefined, levels: number): string {
-  if (token === undefined) return '<none>';
-  if (levels === 1) return token.pos;
-  if (levels === 2) return `${token.pos},${token.pos_detail_1}`;
-  return `${token.pos},${token.pos_detail_1},${token.pos_detail_2},${token.pos_detail_3}`;
-}
-
-/** The basic form of the first verb or verbal noun within 8 tokens of `from`, before 。 */
-function predicateAfter(tokens: readonly JapaneseToken[], from: number): string | undefined {
-  for (let k = from; k < Math.min(tokens.length, from + 8); k++) {
-    const token = tokens[k]!;
-    if (token.surface_form === '。') return undefined;
-    if (token.pos === '動詞' && token.pos_detail_1 === '自立') return token.basic_form;
-    if (token.pos === '名詞' && token.pos_detail_1 === 'サ変接続') return token.surface_form;
-  }
-  return undefined;
-}
-
-const COPULA_AFTER = /^(?:で|だ|だっ|です|でし)$/;
-
-/** The noun a sentence defines its subject as (…パキスタンの企業である → 企業), if it does. */
-function definedAs(tokens: readonly JapaneseToken[], from: number): string | undefined {
-  for (let k = from; k < Math.min(tokens.length - 1, from + 40); k++) {
-    const token = tokens[k]!;
-    if (token.surface_form === '。') return undefined;
-    if (token.pos !== '名詞' || !COPULA_AFTER.test(tokens[k + 1]!.surface_form)) continue;
-    const after = tokens[k + 2]?.surface_form;
-    if (tokens[k + 1]!.surface_form === 'で' && after !== 'ある' && after !== 'あっ' && after !== 'あり') continue;
-    return token.pos_detail_1 === '接尾' ? `~${token.surface_form}` : token.surface_form;
-  }
-  return undefined;
-}
-
-const lengthBucket = (length: number): string => (length >= 6 ? '6+' : String(length));
-
-/** The rules' tag per token (B/I/O) and their score, from the spans person-names.ts found. */
-function ruleTags(tokens: readonly JapaneseToken[], spans: readonly Span[]): string[] {
-  const tags = new Array<string>(tokens.length).fill('O');
-  let s = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const start = tokens[i]!.word_position - 1;
-    const end = start + tokens[i]!.surface_form.length;
-    while (s < spans.length && spans[s]!.end <= start) s++;
-    const span = spans[s];
-    if (span === undefined || span.start >= end) continue;
-    const strength = span.score >= 0.85 ? 'hi' : span.score >= 0.5 ? 'mid' : 'lo';
-    tags[i] = `${span.start >= start ? 'B' : 'I'}${strength}`;
-  }
-  return tags;
-}
-
-/**
- * The hashed character n-grams of a katakana word (with ^ and $ at its ends: ^アイ, スキー$):
- * what the word-shape classifier reads. Exported for the trainer.
- */
-export function shapeFeatures(word: string): number[] {
-  const padded = `^${word}$`;
-  const out = [feature(40, lengthBucket(word.length))];
-  for (let k = 0; k + 1 < padded.length; k++) out.push(feature(41, padded.slice(k, k + 2)));
-  for (let k = 0; k + 2 < padded.length; k++) out.push(feature(42, padded.slice(k, k + 3)));
-  return out;
-}
-
-/** How much a katakana word sounds like a person's name (> 0) rather than a place, firm or loanword. */
-export function katakanaNameScore(model: Pick<PersonTaggerModel, 'shapeBits' | 'shapeWeights'>, word: string): number {
-  if (model.shapeWeights.length === 0) return 0;
-  const mask = (1 << model.shapeBits) - 1;
-  let sum = 0;
-  for (const hash of shapeFeatures(word)) sum += model.shapeWeights[hash & mask]!;
-  return sum;
-}
-
-const scoreBucket = (value: number): string => String(Math.max(-3, Math.min(3, Math.round(value))));
-
-const SENTENCE_END = /^[。．！？!?]$|\n/;
+const SENTENCE_END = new Set(['。', '．', '！', '？', '!', '?']);
 
 /**
  * [start, end) token ranges of the sentences (a 。/！/？ or a line break ends one). Each is tagged
@@ -168,7 +36,7 @@ export function sentenceRanges(tokens: readonly JapaneseToken[]): [number, numbe
   const ranges: [number, number][] = [];
   let start = 0;
   tokens.forEach((token, i) => {
-    if (SENTENCE_END.test(token.surface_form)) {
+    if (SENTENCE_END.has(token.surface_form) || token.surface_form.includes('\n')) {
       ranges.push([start, i + 1]);
       start = i + 1;
     }
@@ -177,113 +45,49 @@ export function sentenceRanges(tokens: readonly JapaneseToken[]): [number, numbe
   return ranges;
 }
 
-type ShapeModel = Pick<PersonTaggerModel, 'shapeBits' | 'shapeWeights'>;
-
-/**
- * The hashed features of every token (a flat list per token), sentence by sentence. Exported for
- * the trainer, which must see exactly what the scorer sees.
- */
-export function extractFeatures(tokens: readonly JapaneseToken[], context: TaggerContext, nameShape?: ShapeModel): Uint32Array[] {
-  return sentenceRanges(tokens).flatMap(([start, end]) => sentenceFeatures(tokens.slice(start, end), context, nameShape));
-}
-
-function sentenceFeatures(tokens: readonly JapaneseToken[], context: TaggerContext, nameShape?: ShapeModel): Uint32Array[] {
-  const rules = ruleTags(tokens, [...context.ruleSpans].sort((a, b) => a.start - b.start));
-  const shapeModel = nameShape !== undefined && nameShape.shapeWeights.length > 0 ? nameShape : undefined;
-  const shapes = tokens.map((token) => shapeOf(token.surface_form));
-  const nameWords = new Set<string>();
-  tokens.forEach((token, i) => {
-    if (rules[i] !== 'O' && !rules[i]!.endsWith('lo')) for (const part of token.surface_form.split(/[・＝=·･]/)) if (part.length > 1) nameWords.add(part);
-  });
-  const out: Uint32Array[] = [];
-  const f: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const word = token.surface_form;
-    const previous = tokens[i - 1];
-    const next = tokens[i + 1];
-    const shape = shapes[i]!;
-    f.length = 0;
-    f.push(
-      feature(1, ''),
-      feature(2, word),
-      feature(3, previous?.surface_form ?? '<s>'),
-      feature(4, next?.surface_form ?? '</s>'),
-      feature(5, tokens[i - 2]?.surface_form ?? '<s>'),
-      feature(6, tokens[i + 2]?.surface_form ?? '</s>'),
-      feature(7, posOf(token, 4)),
-      feature(8, posOf(previous, 4)),
-      feature(9, posOf(next, 4)),
-      feature(10, posOf(tokens[i - 2], 2)),
-      feature(11, posOf(tokens[i + 2], 2)),
-      feature(12, shape, `${token.word_type}${lengthBucket(word.length)}`),
-      feature(13, `${shapes[i - 1] ?? '<s>'}|${shape}`, shapes[i + 1] ?? '</s>'),
-      feature(14, word.slice(0, 1), shape),
-      feature(15, word.slice(0, 2), shape),
-      feature(16, word.slice(-1), shape),
-      feature(17, word.slice(-2), shape),
-      feature(18, word.slice(-3), shape),
-      feature(19, rules[i]!),
-      feature(20, rules[i - 1] ?? '<s>', rules[i + 1] ?? '</s>'),
-      feature(21, previous?.surface_form ?? '<s>', posOf(token, 4)),
-      feature(22, posOf(token, 4), next?.surface_form ?? '</s>'),
-      feature(23, next?.surface_form ?? '</s>', tokens[i + 2]?.surface_form ?? '</s>'),
-      feature(24, tokens[i - 2]?.surface_form ?? '<s>', previous?.surface_form ?? '<s>'),
-      feature(25, token.basic_form === '*' ? word : token.basic_form, posOf(next, 2)),
-    );
-    f.push(feature(26, shape, next?.surface_form ?? '</s>'), feature(27, previous?.surface_form ?? '<s>', shape));
-    // What the phrase does: the particle after the word and the next verb or verbal noun.
-    if (next !== undefined && next.pos === '助詞') {
-      const predicate = predicateAfter(tokens, i + 2);
-      if (predicate !== undefined) f.push(feature(28, next.surface_form, predicate), feature(29, shape, predicate));
-    }
-    // Xは…企業である / …作家だった: what the sentence says X is.
-    if (next !== undefined && (next.surface_form === 'は' || next.surface_form === 'が')) {
-      const defined = definedAs(tokens, i + 2);
-      if (defined !== undefined) f.push(feature(37, defined), feature(38, shape, defined));
-    }
-    // The same word inside a name the rules found elsewhere in the text (ジョン・スミス … スミスは).
-    if (rules[i] === 'O' && shape !== 'H' && word.length > 1 && nameWords.has(word)) f.push(feature(36, shape));
-    if (isHonorific(next)) f.push(feature(30, 'honorific'));
-    if (isTitle(next)) f.push(feature(30, 'title'));
-    if (roleBefore(tokens, i)) f.push(feature(30, 'role'));
-    if (labelledBefore(tokens, i)) f.push(feature(30, 'label'));
-    if (saidOfAPerson(tokens, i + 1)) f.push(feature(30, 'said', shape));
-    // Katakana words: their character bigrams (ヴォ, ソン, ッキ) say foreign person or place.
-    if (shape === 'K' || shape === 'KJK' || shape.startsWith('KJ')) {
-      for (let k = 0; k + 1 < word.length && k < 12; k++) f.push(feature(31, word.slice(k, k + 2)));
-    }
-    if (shape === 'K' && shapeModel !== undefined) f.push(feature(34, scoreBucket(katakanaNameScore(shapeModel, word)), token.word_type));
-    // ロッキー・ロメロ read as one unknown word: how the dictionary reads each part alone.
-    if (shape.includes('J') && word.length > 2) {
-      const parts = word.split(/[・＝=·･]/).filter((part) => part.length > 0);
-      const kinds = parts.map((part) => context.lookUpWord(part));
-      f.push(feature(32, kinds.join('|')));
-      f.push(feature(33, kinds[0] ?? '', kinds[kinds.length - 1] ?? ''));
-      if (shapeModel !== undefined) {
-        const scores = parts.filter((part) => part.length > 1).map((part) => katakanaNameScore(shapeModel, part));
-        if (scores.length > 0) f.push(feature(35, scoreBucket(Math.min(...scores)), scoreBucket(Math.max(...scores))));
-      }
-    }
-    out.push(Uint32Array.from(f));
+/** The features of every token of a text, sentence by sentence (for the trainer: what the scorer sees). */
+export function extractFeatures(tokens: readonly JapaneseToken[], context: TaggerContext, nameShape?: ShapeModel): TokenFeatures {
+  const parts = sentenceRanges(tokens).map(([start, end]) => sentenceFeatures(tokens.slice(start, end), context, nameShape));
+  const total = parts.reduce((sum, part) => sum + part.offsets[part.count]!, 0);
+  const hashes = new Uint32Array(total);
+  const offsets = new Uint32Array(tokens.length + 1);
+  const candidate = new Uint8Array(tokens.length);
+  let token = 0;
+  let at = 0;
+  for (const part of parts) {
+    candidate.set(part.candidate.subarray(0, part.count), token);
+    for (let i = 0; i < part.count; i++) offsets[token++] = at + part.offsets[i]!;
+    hashes.set(part.hashes.subarray(0, part.offsets[part.count]!), at);
+    at += part.offsets[part.count]!;
   }
-  return out;
+  offsets[tokens.length] = at;
+  return { count: tokens.length, hashes, offsets, candidate };
 }
 
 // ---------------------------------------------------------------- scoring
-/** Emission scores of every token for every tag: tokens × 3. */
-function emissions(model: PersonTaggerModel, features: readonly Uint32Array[]): Float32Array {
+// Scratch memory for scores, reused sentence after sentence (one analyzer worker, no concurrency).
+let emitScratch = new Float32Array(0);
+let pathScratch = new Float32Array(0);
+let backScratch = new Uint8Array(0);
+
+/** Emission scores of every token for every tag (tokens × 3), in scratch memory valid until the next call. */
+function emissions(model: PersonTaggerModel, features: TokenFeatures): Float32Array {
   const mask = (1 << model.bits) - 1;
-  const scores = new Float32Array(features.length * TAGS);
-  for (let i = 0; i < features.length; i++) {
+  const weights = model.weights;
+  const { hashes, offsets, count, candidate } = features;
+  if (emitScratch.length < count * TAGS) emitScratch = new Float32Array(Math.max(count * TAGS, 2 * emitScratch.length));
+  const scores = emitScratch;
+  for (let i = 0; i < count; i++) {
     let o = 0;
     let b = 0;
     let n = 0;
-    for (const hash of features[i]!) {
-      const at = (hash & mask) * TAGS;
-      o += model.weights[at]!;
-      b += model.weights[at + 1]!;
-      n += model.weights[at + 2]!;
+    if (candidate[i] === 1) {
+      for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
+        const at = (hashes[k]! & mask) * TAGS;
+        o += weights[at]!;
+        b += weights[at + 1]!;
+        n += weights[at + 2]!;
+      }
     }
     scores[i * TAGS] = o;
     scores[i * TAGS + 1] = b;
@@ -296,40 +100,65 @@ function emissions(model: PersonTaggerModel, features: readonly Uint32Array[]): 
  * The best tag sequence (Viterbi). `outsideBias` is added to every O score: raising it trades
  * recall for precision. I never follows O (an ill-formed path is not considered).
  */
-export function decodeTags(model: PersonTaggerModel, features: readonly Uint32Array[], outsideBias = 0): Uint8Array {
-  return viterbi(model, emissions(model, features), features.length, outsideBias);
+export function decodeTags(model: PersonTaggerModel, features: TokenFeatures, outsideBias = 0): Uint8Array {
+  return viterbi(model, emissions(model, features), features.candidate, features.count, outsideBias);
 }
 
-function viterbi(model: PersonTaggerModel, emit: Float32Array, n: number, outsideBias: number): Uint8Array {
+/**
+ * Viterbi over the runs of candidate tokens only: a token that cannot be in a name is O, so the
+ * best path splits there into independent runs (the same path as over the whole sentence).
+ */
+function viterbi(model: PersonTaggerModel, emit: Float32Array, candidate: Uint8Array, n: number, outsideBias: number): Uint8Array {
   const tags = new Uint8Array(n);
-  if (n === 0) return tags;
-  const score = new Float32Array(n * TAGS);
-  const back = new Uint8Array(n * TAGS);
-  const t = model.transitions;
-  for (let tag = 0; tag < TAGS; tag++) score[tag] = tag === I ? -Infinity : t[3 * TAGS + tag]! + emit[tag]! + (tag === O ? outsideBias : 0);
-  for (let i = 1; i < n; i++) {
-    for (let tag = 0; tag < TAGS; tag++) {
-      let best = -Infinity;
-      let from = 0;
-      for (let p = 0; p < TAGS; p++) {
-        if (tag === I && p === O) continue;
-        const value = score[(i - 1) * TAGS + p]! + t[p * TAGS + tag]!;
-        if (value > best) {
-          best = value;
-          from = p;
-        }
-      }
-      score[i * TAGS + tag] = best + emit[i * TAGS + tag]! + (tag === O ? outsideBias : 0);
-      back[i * TAGS + tag] = from;
+  for (let i = 0; i < n; ) {
+    if (candidate[i] === 0) {
+      i++;
+      continue;
     }
-  }
-  let last = 0;
-  for (let tag = 1; tag < TAGS; tag++) if (score[(n - 1) * TAGS + tag]! > score[(n - 1) * TAGS + last]!) last = tag;
-  for (let i = n - 1; i >= 0; i--) {
-    tags[i] = last;
-    last = back[i * TAGS + last]!;
+    let j = i;
+    while (j < n && candidate[j] === 1) j++;
+    decodeRun(model, emit, i, j, j < n, outsideBias, tags);
+    i = j;
   }
   return tags;
+}
+
+/** Tags of tokens [from, to): after the sentence start or an O token, and before an O token if `outsideAfter`. */
+function decodeRun(model: PersonTaggerModel, emit: Float32Array, from: number, to: number, outsideAfter: boolean, outsideBias: number, tags: Uint8Array): void {
+  const length = to - from;
+  if (pathScratch.length < length * TAGS) {
+    pathScratch = new Float32Array(Math.max(length * TAGS, 2 * pathScratch.length));
+    backScratch = new Uint8Array(pathScratch.length);
+  }
+  const score = pathScratch;
+  const back = backScratch;
+  const t = model.transitions;
+  const start = from === 0 ? 3 : O;
+  for (let tag = 0; tag < TAGS; tag++) score[tag] = tag === I ? -Infinity : t[start * TAGS + tag]! + emit[from * TAGS + tag]! + (tag === O ? outsideBias : 0);
+  for (let r = 1; r < length; r++) {
+    const e = (from + r) * TAGS;
+    for (let tag = 0; tag < TAGS; tag++) {
+      let best = -Infinity;
+      let previous = 0;
+      for (let p = 0; p < TAGS; p++) {
+        if (tag === I && p === O) continue;
+        const value = score[(r - 1) * TAGS + p]! + t[p * TAGS + tag]!;
+        if (value > best) {
+          best = value;
+          previous = p;
+        }
+      }
+      score[r * TAGS + tag] = best + emit[e + tag]! + (tag === O ? outsideBias : 0);
+      back[r * TAGS + tag] = previous;
+    }
+  }
+  const end = (tag: number): number => score[(length - 1) * TAGS + tag]! + (outsideAfter ? t[tag * TAGS + O]! : 0);
+  let last = 0;
+  for (let tag = 1; tag < TAGS; tag++) if (end(tag) > end(last)) last = tag;
+  for (let r = length - 1; r >= 0; r--) {
+    tags[from + r] = last;
+    last = back[r * TAGS + last]!;
+  }
 }
 
 const SPACE_OR_JOINER = /^[\s・＝=·･]+$/u;
@@ -386,11 +215,18 @@ export function tagPersonNames(model: PersonTaggerModel, tokens: readonly Japane
   const possible: Span[] = [];
   for (const [start, end] of sentenceRanges(tokens)) {
     const sentence = tokens.slice(start, end);
-    const emit = emissions(model, sentenceFeatures(sentence, context, model));
-    const tags = viterbi(model, emit, sentence.length, outsideBias);
+    const features = sentenceFeatures(sentence, context, model);
+    const emit = emissions(model, features);
+    const tags = viterbi(model, emit, features.candidate, sentence.length, outsideBias);
     const found = spansFromTags(sentence, tags, nameMargins(emit, tags));
     names.push(...found);
-    possible.push(...(lenientBias === outsideBias ? found : spansFromTags(sentence, viterbi(model, emit, sentence.length, lenientBias))));
+    // The lenient reading matters only for a rule finding the strict one left out.
+    const from = sentence[0]!.word_position - 1;
+    const to = sentence[sentence.length - 1]!.word_position - 1 + sentence[sentence.length - 1]!.surface_form.length;
+    const questioned = context.ruleSpans.some(
+      (rule) => rule.start < to && from < rule.end && rule.score >= 0.5 && rule.score < RULE_STANDS && !found.some((span) => span.start < rule.end && rule.start < span.end),
+    );
+    if (questioned) possible.push(...spansFromTags(sentence, viterbi(model, emit, features.candidate, sentence.length, lenientBias)));
   }
   return { names, possible };
 }

@@ -149,7 +149,8 @@ describe('person names: given names IPADIC splits, context after a full name', (
   it('reads a name that ends a quoted title as the title of a work, not a person', () => {
     expect(found('バレエ団から「ラ・シルフィード」主演のオファーを受けた。')).toEqual([]);
     expect(found('展覧会に「傷ついた翼」が入賞した。')).toEqual([]);
-    expect(found('「ラ・シルフィード」はタリオーニが初演した。')).toEqual([]);
+    // the title is not a name; the dancer who premiered it is (the tagger reads タリオーニが初演 as a person)
+    expect(found('「ラ・シルフィード」はタリオーニが初演した。')).toEqual([['JP_NAME', 'タリオーニ']]);
     expect(found('主演は「翼」ではなく翼さんだった。')).toEqual([['JP_NAME', '翼']]);
     expect(found('「山田太郎さん」と呼ばれた。')).toEqual([['JP_NAME', '山田太郎']]);
     // a quoted message ends with a signature, not a title
