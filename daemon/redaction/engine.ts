@@ -4,6 +4,8 @@
 // character belongs to at most one finding.
 import { GatewayError } from '../../shared/errors.js';
 import { detectors as registeredDetectors } from './detectors/index.js';
+import { forgetNormalizedView } from './ja/scan-context.js';
+import { forgetNumberRuns } from './number-runs.js';
 import type { RedactionSettings } from './settings.js';
 import { containsJapaneseScript } from './types.js';
 import type { Detector, JapaneseAnalyzer, Span } from './types.js';
@@ -50,6 +52,16 @@ export function japaneseTooLargeError(chars: number, limit: number, side: 'reque
     `The request was refused because it carries ${over} per request; it was not sent. Shorten or split the text, or raise the limit.`,
     { param },
   );
+}
+
+/**
+ * The detectors share per-text work through memos of the last text scanned (its width-normalised
+ * view, its digit runs); once a text is scanned they are dropped, so no prompt stays referenced
+ * in memory after its request (a 4 MB one included).
+ */
+function forgetScannedText(): void {
+  forgetNumberRuns();
+  forgetNormalizedView();
 }
 
 /** Texts longer than this are scanned one detector per event-loop turn (tens of ms each). */
@@ -136,6 +148,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
     for (const detector of detectors) {
       for (const span of detector.detect(text)) if (accept(text, span)) into.push(span);
     }
+    forgetScannedText();
   }
 
   return {
@@ -155,6 +168,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
           await new Promise<void>((resolve) => setImmediate(resolve));
           for (const span of detector.detect(text)) if (accept(text, span)) spans.push(span);
         }
+        forgetScannedText();
       } else {
         collectSync(text, spans);
       }

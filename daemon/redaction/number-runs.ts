@@ -48,6 +48,11 @@ function numberRuns(subject: string): NumberRun[] {
   return runs;
 }
 
+/** Drops the memoised runs, and the texts they hold (the engine calls it once a text is scanned). */
+export function forgetNumberRuns(): void {
+  memo.length = 0;
+}
+
 /**
  * The matches of the global `pattern` in `subject` that hold at least `minDigits` digits (and
  * maybe others: the caller still checks): the same matches as `subject.matchAll(pattern)`, but

@@ -2,7 +2,8 @@
 // ゆうちょ 記号-番号 pair (5 digits - 8 digits), when 口座/支店/普通/当座/預金 is written just
 // before it. Without such a word seven digits are just a number, so nothing is reported.
 import type { Detector, Span } from '../types.js';
-import { keywordNear, normalizedView, hasDigit, numberMatches } from './scan-context.js';
+import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])(?:\d{7}|\d{5}-\d{8}|\d{5}-\d-\d{6})(?![0-9A-Za-z]|-\d)/g;
 const ACCOUNT_WORDS = { pattern: /口座|支店|普通|当座|預金|貯金|ゆうちょ|振込先|account/i, before: 32, after: 0 };

@@ -3,7 +3,8 @@
 // for odd n and 2 for even n from the right). A T prefix or 法人番号/登録番号 nearby raises the
 // score; one random 13-digit number in 9 passes the check, so alone it stays medium.
 import type { Detector, Span } from '../types.js';
-import { keywordNear, normalizedView, hasDigit, numberMatches } from './scan-context.js';
+import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 import { digitsOf } from './normalize-width.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
 

@@ -2,7 +2,8 @@
 // before it. Its first two digits are the issuing public safety commission (10 北海道 … 97
 // 沖縄), which rules out most other 12-digit numbers; the keyword is still required.
 import type { Detector, Span } from '../types.js';
-import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView, numberMatches } from './scan-context.js';
+import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 import { digitsOf } from './normalize-width.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])\d{4}([- ]?)\d{4}\1\d{4}(?![0-9A-Za-z]|-\d)/g;

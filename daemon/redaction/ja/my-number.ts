@@ -4,7 +4,8 @@
 // マイナンバー/個人番号 nearby makes it near-certain. Next to 免許 the same digits are a driver's
 // licence number, which jp-drivers-license reports instead.
 import type { Detector, Span } from '../types.js';
-import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView, numberMatches } from './scan-context.js';
+import { hasDigit, isSliceOfLongerGroups, keywordNear, normalizedView } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 import { digitsOf } from './normalize-width.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
 

@@ -5,7 +5,8 @@
 // separators and words like 電話/TEL/携帯 raise the score, bare digit runs stay medium.
 import type { Detector, Span } from '../types.js';
 import { OTHER_ID_WORDS } from './id-labels.js';
-import { keywordNear, normalizedView, hasDigit, numberMatches } from './scan-context.js';
+import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 
 // Groups of 1-5 digits joined by one separator ("-", " ", ".", or brackets around the area or
 // local part); the numbering plan check below decides what is a phone.

@@ -2,7 +2,8 @@
 // prefecture (the way address lines are written). The span is the digits, so a masked text
 // still reads 〒[JP_POSTAL_CODE]. Bare 3-4 digit pairs elsewhere are too common to report.
 import type { Detector, Span } from '../types.js';
-import { keywordNear, normalizedView, hasDigit, numberMatches } from './scan-context.js';
+import { keywordNear, normalizedView, hasDigit } from './scan-context.js';
+import { numberMatches } from '../number-runs.js';
 import { PREFECTURE_AT_START } from './prefectures.js';
 
 const CANDIDATE = /(?<![0-9A-Za-z-])(\d{3})(-?)(\d{4})(?![0-9A-Za-z]|-\d)/g;

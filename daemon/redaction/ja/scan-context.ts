@@ -4,8 +4,6 @@
 // is required for numbers that are otherwise just digits).
 import { normalizeWidth } from './normalize-width.js';
 
-export { numberMatches } from '../number-runs.js';
-
 let lastText: string | undefined;
 let lastNormalized = '';
 
@@ -16,6 +14,12 @@ export function normalizedView(text: string): string {
     lastText = text;
   }
   return lastNormalized;
+}
+
+/** Drops the memoised view and the text it holds (the engine calls it once a text is scanned). */
+export function forgetNormalizedView(): void {
+  lastText = undefined;
+  lastNormalized = '';
 }
 
 export interface KeywordWindow {
