@@ -8,8 +8,9 @@
 // text never pile up in memory. Segments end at a line break, else after a sentence end
 // (。！？), where neither a name nor an address nor the context read around them continues: on
 // the 2,691 ja-names sentences joined into one text, with or without line breaks, segmented
-// analysis finds exactly the spans of whole-text analysis. Only a run of over SEGMENT / 2
-// characters with no sentence end is cut elsewhere (after a space or punctuation).
+// analysis finds the same 1,762 spans as whole-text analysis (one score differs by 0.002: the
+// name tagger reads a token across the cut). Only a run of over SEGMENT / 2 characters with no
+// sentence end is cut elsewhere (after a space or punctuation).
 import type { Span } from '../types.js';
 import type { WorkerResult } from './analyzer-protocol.js';
 import { analyzeJapaneseText } from './analyze-text.js';
