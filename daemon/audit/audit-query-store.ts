@@ -2,8 +2,8 @@
 // time, tenant, user, model, provider, status, entity type or trace id, paged newest first by
 // seq; latency percentiles and error rates per provider/endpoint; spend per tenant/model/endpoint.
 // Time, trace id, provider and status have indexes; tenant, user and model filters walk the
-// rows newest first (fast for values that occur, a full scan for ones that never do: ~50 ms per
-// 300k rows), because every index is paid by every request's commit (migrations/audit.ts, step 2).
+// rows newest first (fast for values that occur, a full scan for ones that never do: 40-80 ms
+// per 300k rows), because every index is paid by every request's commit (migrations/audit.ts, step 2).
 // Read-only: the CLI runs it on a running daemon's file.
 import type { Database } from 'better-sqlite3';
 import type {
