@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createAuditStore } from './audit-store.js';
 import { createChainWriter } from './chain-writer.js';
-import type { ToWriterWorker, WriterWorkerData } from './audit-writer-protocol.js';
+import type { ToWriterWorker, WriterWorkerData } from './audit-writer-thread.js';
 
 const { file } = workerData as WriterWorkerData;
 const port = parentPort!;

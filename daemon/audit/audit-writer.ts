@@ -24,15 +24,10 @@
 //
 // It is the only process that appends (the daemon holds the data dir's lock); the CLI opens the
 // file for reading.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { AdminEvent, AuditCommit, AuditRecord, AuditWriterPlace, RedactionLogEntry } from '../../shared/schemas/audit.js';
 import { createAuditStore, storedValues, type AuditStore } from './audit-store.js';
-import type { FromWriterWorker, ToWriterWorker, WriterWorkerData } from './audit-writer-protocol.js';
+import { startWriterThread, type FromWriterWorker, type WriterThread } from './audit-writer-thread.js';
 import { createChainWriter, type ChainWriter, type QueuedRow } from './chain-writer.js';
 import type { ChainHead } from './hash-chain.js';
 
@@ -230,71 +225,6 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
       return () => listeners.delete(listener);
     },
   };
-}
-
-interface WriterThread {
-  /** Posts a write; `inFlight` is how many writes are unanswered now (the thread is ref'd while any is). */
-  post(message: ToWriterWorker, inFlight: number): void;
-  /** After an answer: unref the thread when nothing is in flight any more. */
-  idle(inFlight: number): void;
-  close(): Promise<void>;
-}
-
-/**
- * The writer's worker thread. It keeps the process alive only while a write is unanswered, so
- * a finished CLI or test ends without close() and a pending write is never cut off.
- */
-function startWriterThread(data: WriterWorkerData, onReply: (reply: FromWriterWorker) => void, onStopped: (error: Error) => void): WriterThread {
-  const worker = startWorker(data);
-  worker.unref();
-  let closing = false;
-  worker.on('message', onReply);
-  worker.on('error', (error) => onStopped(error));
-  const exited = new Promise<void>((resolve) =>
-    worker.once('exit', (code) => {
-      if (!closing) onStopped(new Error(`exited with code ${code}`));
-      resolve();
-    }),
-  );
-  return {
-    post(message, inFlight) {
-      if (inFlight === 1) worker.ref();
-      worker.postMessage(message);
-    },
-    idle(inFlight) {
-      if (inFlight === 0 && !closing) worker.unref();
-    },
-    async close() {
-      closing = true;
-      // Kept alive until it has closed its connection: an unref'd worker would let the
-      // process end (exit code 13 under a top-level await) before its 'exit' event.
-      worker.ref();
-      worker.postMessage({ type: 'close' } satisfies ToWriterWorker);
-      await exited;
-    },
-  };
-}
-
-/** tsx's ESM API file (its CJS twin cannot register the loader from inside a worker). */
-function tsxEsmApiPath(from: string): string {
-  const manifestPath = createRequire(from).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
-  const relative = manifest.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
-  return path.join(path.dirname(manifestPath), relative);
-}
-
-/**
- * Compiled JS next to this module (dist/), or, when this module is TypeScript source (vitest,
- * tsx), the .ts worker through tsx's loader (as daemon/redaction/ja/analyzer.ts does). No
- * process flags are passed on: the worker needs none.
- */
-function startWorker(workerData: WriterWorkerData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./audit-writer-worker.js', here), { workerData, execArgv: [] });
-  const entry = new URL('./audit-writer-worker.ts', here).href;
-  const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
 }
 
 function toLogEntry(traceId: string, ts: number, finding: RedactionFindingInput): RedactionLogEntry {
