@@ -28,7 +28,8 @@ import {
 } from '../../daemon/redaction/ja/person-tagger.js';
 import { katakanaNameScore, shapeFeatures, type TokenFeatures } from '../../daemon/redaction/ja/person-tagger-features.js';
 
-const BITS = 18;
+// 2^16 buckets: cross-validation showed no loss against 2^18, and a quarter of the memory to read.
+const BITS = Number(process.env.BITS ?? 16);
 const SHAPE_BITS = 16;
 const LENIENT_BIAS = Number(process.env.LENIENT ?? -4);
 const PROPER_ONLY = process.env.PROPER_ONLY === '1';
@@ -198,7 +199,7 @@ function train(sentences: readonly Sentence[], shapeWeights: Float32Array): Pers
   const totals = new Float64Array(size); // Σ step × update, for the average
   const transitions = new Float32Array(4 * TAGS);
   const transitionTotals = new Float64Array(4 * TAGS);
-  const current: PersonTaggerModel = { bits: BITS, weights, transitions, shapeBits: SHAPE_BITS, shapeWeights };
+  const current: PersonTaggerModel = { bits: BITS, weights, weightScale: 1, transitions, shapeBits: SHAPE_BITS, shapeWeights };
   const random = prng(SEED);
   const order = sentences.map((_, i) => i);
   let step = 1;
@@ -244,7 +245,7 @@ function train(sentences: readonly Sentence[], shapeWeights: Float32Array): Pers
   for (let k = 0; k < size; k++) averaged[k] = weights[k]! - totals[k]! / step;
   const averagedTransitions = new Float32Array(4 * TAGS);
   for (let k = 0; k < averagedTransitions.length; k++) averagedTransitions[k] = transitions[k]! - transitionTotals[k]! / step;
-  return { bits: BITS, weights: averaged, transitions: averagedTransitions, shapeBits: SHAPE_BITS, shapeWeights };
+  return { bits: BITS, weights: averaged, weightScale: 1, transitions: averagedTransitions, shapeBits: SHAPE_BITS, shapeWeights };
 }
 
 interface Score {

@@ -79,18 +79,9 @@ const hashOf = (text: string): number => hashRange(text);
 const START = hashOf('<s>');
 const END = hashOf('</s>');
 
-/** The hash of a token's four POS levels, cached by dictionary entry (the entry fixes them). */
-const posHashes = new Map<number, number>();
-
+/** The hash of a token's four POS levels (名詞,固有名詞,人名,姓). */
 function posHash(token: JapaneseToken): number {
-  const key = token.word_type === 'KNOWN' ? token.word_id : -1 - token.word_id;
-  let hash = posHashes.get(key);
-  if (hash === undefined) {
-    hash = fmix(hashOf(token.pos) ^ Math.imul(hashOf(token.pos_detail_1), 31) ^ Math.imul(hashOf(token.pos_detail_2), 37) ^ Math.imul(hashOf(token.pos_detail_3), 41));
-    if (posHashes.size > 100_000) posHashes.clear(); // bounded: one long-lived worker
-    posHashes.set(key, hash);
-  }
-  return hash;
+  return fmix(hashOf(token.pos) ^ Math.imul(hashOf(token.pos_detail_1), 31) ^ Math.imul(hashOf(token.pos_detail_2), 37) ^ Math.imul(hashOf(token.pos_detail_3), 41));
 }
 
 // ---------------------------------------------------------------- token shape

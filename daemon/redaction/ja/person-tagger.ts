@@ -19,7 +19,9 @@ const I = 2;
 /** A trained model: hashed feature weights (`2^bits` buckets × 3 tags) and tag transitions. */
 export interface PersonTaggerModel extends ShapeModel {
   readonly bits: number;
-  readonly weights: Float32Array;
+  /** Float while training; the shipped model keeps its int16 values (half the memory to read), times `weightScale`. */
+  readonly weights: Float32Array | Int16Array;
+  readonly weightScale: number;
   /** [from][to] (from = 3: sentence start), flattened: 4 × 3. */
   readonly transitions: Float32Array;
 }
@@ -74,6 +76,7 @@ let backScratch = new Uint8Array(0);
 function emissions(model: PersonTaggerModel, features: TokenFeatures): Float32Array {
   const mask = (1 << model.bits) - 1;
   const weights = model.weights;
+  const scale = model.weightScale;
   const { hashes, offsets, count, candidate } = features;
   if (emitScratch.length < count * TAGS) emitScratch = new Float32Array(Math.max(count * TAGS, 2 * emitScratch.length));
   const scores = emitScratch;
@@ -89,9 +92,9 @@ function emissions(model: PersonTaggerModel, features: TokenFeatures): Float32Ar
         n += weights[at + 2]!;
       }
     }
-    scores[i * TAGS] = o;
-    scores[i * TAGS + 1] = b;
-    scores[i * TAGS + 2] = n;
+    scores[i * TAGS] = o * scale;
+    scores[i * TAGS + 1] = b * scale;
+    scores[i * TAGS + 2] = n * scale;
   }
   return scores;
 }
@@ -252,22 +255,20 @@ export interface StoredPersonTaggerModel {
 }
 
 /** Weights as int16 × scale, gzipped, base64. */
-function packWeights(weights: Float32Array, gzip: (bytes: Uint8Array) => Uint8Array): { scale: number; packed: string } {
+function packWeights(weights: Float32Array | Int16Array, weightScale: number, gzip: (bytes: Uint8Array) => Uint8Array): { scale: number; packed: string } {
   let max = 0;
-  for (const weight of weights) max = Math.max(max, Math.abs(weight));
+  for (const weight of weights) max = Math.max(max, Math.abs(weight * weightScale));
   const scale = max === 0 ? 1 : max / 32767;
   const quantized = new Int16Array(weights.length);
-  for (let k = 0; k < quantized.length; k++) quantized[k] = Math.round(weights[k]! / scale);
+  for (let k = 0; k < quantized.length; k++) quantized[k] = Math.round((weights[k]! * weightScale) / scale);
   return { scale, packed: Buffer.from(gzip(new Uint8Array(quantized.buffer))).toString('base64') };
 }
 
-function unpackWeights(packed: string, scale: number, length: number): Float32Array {
+function unpackWeights(packed: string, length: number): Int16Array {
   const bytes = new Uint8Array(gunzipSync(Buffer.from(packed, 'base64'))); // own, aligned buffer
   const quantized = new Int16Array(bytes.buffer, 0, bytes.byteLength / 2);
   if (quantized.length !== length) throw new Error('person tagger model: weight table has the wrong size');
-  const weights = new Float32Array(length);
-  for (let k = 0; k < length; k++) weights[k] = quantized[k]! * scale;
-  return weights;
+  return quantized;
 }
 
 export function encodeModel(
@@ -275,8 +276,8 @@ export function encodeModel(
   meta: Pick<StoredPersonTaggerModel, 'outsideBias' | 'lenientBias' | 'trainedOn' | 'source' | 'licence'>,
   gzip: (bytes: Uint8Array) => Uint8Array,
 ): StoredPersonTaggerModel {
-  const weights = packWeights(model.weights, gzip);
-  const shape = packWeights(model.shapeWeights, gzip);
+  const weights = packWeights(model.weights, model.weightScale, gzip);
+  const shape = packWeights(model.shapeWeights, 1, gzip);
   return {
     format: 'kagami-person-tagger/1',
     bits: model.bits,
@@ -298,10 +299,11 @@ export function decodeModel(stored: StoredPersonTaggerModel): PersonTaggerModel 
   if (stored.format !== 'kagami-person-tagger/1') throw new Error(`unknown person tagger model format: ${String(stored.format)}`);
   return {
     bits: stored.bits,
-    weights: unpackWeights(stored.weights, stored.scale, (1 << stored.bits) * TAGS),
+    weights: unpackWeights(stored.weights, (1 << stored.bits) * TAGS),
+    weightScale: stored.scale,
     transitions: Float32Array.from(stored.transitions),
     shapeBits: stored.shapeBits,
-    shapeWeights: unpackWeights(stored.shapeWeights, stored.shapeScale, 1 << stored.shapeBits),
+    shapeWeights: Float32Array.from(unpackWeights(stored.shapeWeights, 1 << stored.shapeBits), (value) => value * stored.shapeScale),
   };
 }
 
