@@ -277,7 +277,8 @@ const NAME_PROMPTS = [
   '⟦橋本⟧くんの誕生日メッセージを考えて。',
   '娘の⟦さくら⟧ちゃんの入学祝いのカードの文面をお願い。',
   '⟦石川⟧弁護士に相談する内容を整理したいです。',
-  '契約者：⟦前田⟧　⟦大輔⟧、住所変更の届出書の書き方を教えて。',
+  // A full name written with a space is one name (as in ner-wikipedia-ja: one span per person).
+  '契約者：⟦前田　大輔⟧、住所変更の届出書の書き方を教えて。',
   'トヨタとホンダの決算を比較して、日産についても触れてください。',
   'AWSのLambdaとGoogle Cloud Functionsの違いを教えてください。',
   '新宿駅から渋谷駅までの行き方を教えて。',
