@@ -112,13 +112,7 @@ const TRIE_TERMINAL = 0;
 function commonPrefixSearch(trie: KuromojiTrie, key: string): TrieMatch[] {
   const { bc } = trie;
   const found: TrieMatch[] = [];
-  let parent = TRIE_ROOT;
-  const step = (byte: number): boolean => {
-    const child = bc.getBase(parent) + byte;
-    if (bc.getCheck(child) !== parent) return false;
-    parent = child;
-    return true;
-  };
+  let node = TRIE_ROOT;
   for (let i = 0; i < key.length; i++) {
     let code = key.charCodeAt(i);
     if (code >= 0xd800 && code <= 0xdbff) {
@@ -127,22 +121,31 @@ function commonPrefixSearch(trie: KuromojiTrie, key: string): TrieMatch[] {
       code = (code - 0xd800) * 0x400 + 0x10000 + (low - 0xdc00);
       i++;
     }
-    const walked =
-      code < 0x80
-        ? step(code)
-        : code < 0x800
-          ? step((code >>> 6) | 0xc0) && step((code & 0x3f) | 0x80)
-          : code < 0x10000
-            ? step((code >>> 12) | 0xe0) && step(((code >>> 6) & 0x3f) | 0x80) && step((code & 0x3f) | 0x80)
-            : step((code >>> 18) | 0xf0) && step(((code >>> 12) & 0x3f) | 0x80) && step(((code >>> 6) & 0x3f) | 0x80) && step((code & 0x3f) | 0x80);
-    if (!walked) break;
+    // The character's UTF-8 bytes, one trie step each.
+    if (code < 0x80) node = child(bc, node, code);
+    else if (code < 0x800) node = child(bc, child(bc, node, (code >>> 6) | 0xc0), (code & 0x3f) | 0x80);
+    else if (code < 0x10000) node = child(bc, child(bc, child(bc, node, (code >>> 12) | 0xe0), ((code >>> 6) & 0x3f) | 0x80), (code & 0x3f) | 0x80);
+    else {
+      node = child(bc, child(bc, node, (code >>> 18) | 0xf0), ((code >>> 12) & 0x3f) | 0x80);
+      node = child(bc, child(bc, node, ((code >>> 6) & 0x3f) | 0x80), (code & 0x3f) | 0x80);
+    }
+    if (node === NO_NODE) break;
     // A word ends here when the node has a terminal child.
-    const terminal = bc.getBase(parent) + TRIE_TERMINAL;
-    if (bc.getCheck(terminal) !== parent) continue;
+    const terminal = child(bc, node, TRIE_TERMINAL);
+    if (terminal === NO_NODE) continue;
     const base = bc.getBase(terminal);
     found.push(base <= 0 ? { v: -base - 1, k: key.slice(0, i + 1) } : { k: key.slice(0, i + 1) });
   }
   return found;
+}
+
+const NO_NODE = -1;
+
+/** The trie node reached from `node` by `byte`, or NO_NODE (also from NO_NODE). */
+function child(bc: KuromojiTrie['bc'], node: number, byte: number): number {
+  if (node === NO_NODE) return NO_NODE;
+  const next = bc.getBase(node) + byte;
+  return bc.getCheck(next) === node ? next : NO_NODE;
 }
 
 /**
