@@ -11,6 +11,10 @@
 //   npm run train:ja-names -- --cv          4-fold cross-validation inside the even lines, per O bias
 //                                            (how the bias and epochs were chosen without looking at the odd lines)
 // Lines are 0-based: "even" = lines 0, 2, 4… (1,346 sentences), "odd" = 1, 3, 5… (1,345).
+// Knobs for experiments (environment; the defaults are what the shipped model uses): BITS (hash
+// table size, 16), EPOCHS (8), BIAS / LENIENT (O biases, 6 / -4), BIASES (the list --cv and
+// --heldout print), RULE_DROPOUT (hide the rules' verdict from that share of training sentences, 0),
+// PROPER_ONLY=1 (shape classifier on proper nouns only), NO_SHAPE=1 (no shape classifier).
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
