@@ -13,6 +13,7 @@ const sections: Section[] = [
   { name: 'redaction-ja', load: () => import('./redaction-ja.js') },
   { name: 'policy', load: () => import('./policy.js') },
   { name: 'audit', load: () => import('./audit.js') },
+  { name: 'audit-commit', load: () => import('./audit-commit.js') },
   { name: 'ui', load: () => import('./ui.js') },
 ];
 
