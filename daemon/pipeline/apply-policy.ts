@@ -81,6 +81,8 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
       try {
         entityTypes = await deps.piiScanner.entityTypes(ctx);
       } catch (cause) {
+        // A refusal the scanner chose (a text over the Japanese size cap: 413) stays what it is.
+        if (isGatewayError(cause)) throw cause;
         throw new GatewayError('internal_error', 'the request could not be classified for the policy (PII scan failed)', { cause });
       }
     }

@@ -12,6 +12,7 @@ import type { JapaneseAnalyzer } from '../../../daemon/redaction/types.js';
 import { GatewayError } from '../../../shared/errors.js';
 import { DEFAULT_JAPANESE_MAX_CHARS } from '../../../shared/schemas/redaction.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
+import { startPolicyDaemon, type PolicyDaemon } from '../../support/policy-daemon.js';
 
 const JAPANESE = '山田太郎さんの資料を確認してください。'; // 19 characters
 
@@ -139,5 +140,43 @@ describe('an answer over redaction.japanese_max_chars, through the daemon', () =
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe(JAPANESE.repeat(6).replaceAll('山田太郎', '[JP_NAME]'));
+  });
+});
+
+describe('a request over redaction.japanese_max_chars under a policy that classifies by PII', () => {
+  let daemon: PolicyDaemon | undefined;
+  afterEach(async () => {
+    await daemon?.close();
+    daemon = undefined;
+  });
+
+  it('keeps its 413 (the policy stage passes the scanner refusal on, not a 500), and nothing goes upstream', async () => {
+    daemon = await startPolicyDaemon({
+      policy: `version: 1
+endpoints:
+  local: { provider: onprem, model: kagami-sim-chat, on_prem: true }
+  cloud: { provider: cloud, model: kagami-sim-chat }
+data_classes:
+  pii-restricted: { entities: [JP_NAME], on_prem_only: true }
+rules:
+  - { name: pii-on-prem, when: { data_class: pii-restricted }, route_to: local }
+default: { route_to: cloud }
+`,
+      keys: { k: { tenant: 't', user: 'u' } },
+      extraConfig: ['redaction: { japanese_max_chars: 100 }'],
+    });
+    const error = await daemon
+      .client('k')
+      .chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: JAPANESE.repeat(6) }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status: 413, code: 'pii_scan_too_large', param: 'messages[0].content' });
+    expect(daemon.onprem.stats.requests + daemon.cloud.stats.requests).toBe(0);
+    expect((await daemon.auditRows()).at(-1)).toMatchObject({ status: 413, error_code: 'pii_scan_too_large' });
+
+    // Under the limit the same prompt is classified and kept on-prem.
+    await daemon.client('k').chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: JAPANESE }] });
+    expect(daemon.onprem.stats.requests).toBe(1);
+    expect(daemon.cloud.stats.requests).toBe(0);
   });
 });
