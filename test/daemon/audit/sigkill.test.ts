@@ -35,7 +35,7 @@ interface Daemon {
   readonly url: string;
 }
 
-describe('the audit trail when the daemon is SIGKILLed under load', () => {
+describe('the audit trail when the daemon is killed or stopped under load', () => {
   let dir: string | null = null;
   let upstream: MockUpstream | null = null;
   let receiver: HttpReceiver | null = null;
