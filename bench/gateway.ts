@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { policyOnOneProvider } from './hundred-rule-policy.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KAGAMI = join(ROOT, 'bin', 'kagami.js');
@@ -152,18 +153,29 @@ async function withCpu(pid: number, phase: () => Promise<Phase>): Promise<Phase 
 
 const ms = (value: number): string => value.toFixed(2).padStart(8);
 
-async function startDaemon(dir: string, simulatorUrl: string, redaction: boolean): Promise<{ child: ChildProcess; origin: string; key: string }> {
-  const config = join(dir, redaction ? 'kagami-redaction.yaml' : 'kagami.yaml');
+interface DaemonVariant {
+  /** Names its config file and data dir. */
+  readonly name: string;
+  readonly redaction: boolean;
+  /** A policy file's YAML, or none. */
+  readonly policy?: string;
+}
+
+async function startDaemon(dir: string, simulatorUrl: string, variant: DaemonVariant): Promise<{ child: ChildProcess; origin: string; key: string }> {
+  const config = join(dir, `kagami-${variant.name}.yaml`);
+  const policyFile = join(dir, `policy-${variant.name}.yaml`);
+  if (variant.policy !== undefined) writeFileSync(policyFile, variant.policy);
   writeFileSync(
     config,
     [
-      `data_dir: ${join(dir, redaction ? 'data-redaction' : 'data')}`,
+      `data_dir: ${join(dir, `data-${variant.name}`)}`,
       'listen: { host: 127.0.0.1, port: 0 }',
       'providers:',
       `  - { id: sim, type: openai, base_url: "${simulatorUrl}" }`,
       'models:',
       '  - { name: kagami-sim-chat, provider: sim, capabilities: { chat: true } }',
-      `redaction: { enabled: ${redaction} }`,
+      `redaction: { enabled: ${variant.redaction} }`,
+      ...(variant.policy === undefined ? [] : [`policy: { file: "${policyFile}" }`]),
       '',
     ].join('\n'),
   );
@@ -223,8 +235,12 @@ export async function run(): Promise<void> {
     const simulatorOrigin = new URL(simulatorUrl as string).origin;
     const bare = startBareProxy(simulatorOrigin);
     children.push(bare.child);
-    const daemon = await startDaemon(dir, simulatorUrl as string, false);
+    const daemon = await startDaemon(dir, simulatorUrl as string, { name: 'plain', redaction: false });
     children.push(daemon.child);
+    // Routing on (issue 5): the 100-rule policy of bench/policy.ts; the bench key's tenant and
+    // model match no rule, so every request tests all 100 before the default route.
+    const routedDaemon = await startDaemon(dir, simulatorUrl as string, { name: 'policy', redaction: false, policy: policyOnOneProvider('sim') });
+    children.push(routedDaemon.child);
     const bareOrigin = await bare.ready;
 
     const json = { 'content-type': 'application/json' };
@@ -235,17 +251,22 @@ export async function run(): Promise<void> {
       target: { name: 'gateway', pool: pool(daemon.origin), path: chat, headers: { ...json, authorization: `Bearer ${daemon.key}` } },
       pid: daemon.child.pid as number,
     };
+    const routed: Path = {
+      target: { name: 'routed', pool: pool(routedDaemon.origin), path: chat, headers: { ...json, authorization: `Bearer ${routedDaemon.key}` } },
+      pid: routedDaemon.child.pid as number,
+    };
 
     console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`);
     console.log('paths: direct = load generator -> simulator; bare = a minimal fastify+undici proxy (bench/bare-proxy.ts, the floor for any Node proxy);');
     console.log('       gateway = kagami start (auth, policy, limits, routing, audit rows committed right after the answer (audit.commit default), events, metrics)');
+    console.log('       routed = the same with a 100-rule policy file (bench/hundred-rule-policy.ts; all 100 rules tested per request)');
     console.log('added = p50/p99 minus direct; CPU = CPU µs per request of the process serving that path (simulator / bare proxy / daemon)');
     console.log('mode    load        path          p50      p99     added p50/p99       rps errors CPU µs/r');
     for (const stream of [false, true]) {
       const body = chatBody(stream);
       const mode = stream ? 'stream' : 'json';
       // Warm every path (JIT, connection pools) before measuring.
-      for (const path of [direct, proxy, gateway]) await saturate(path.target, body, 16, 1);
+      for (const path of [direct, proxy, gateway, routed]) await saturate(path.target, body, 16, 1);
       for (const load of [200, 1000, 'saturation'] as const) {
         const measure = (path: Path) =>
           withCpu(path.pid, () => (load === 'saturation' ? saturate(path.target, body, CONCURRENCY, SECONDS) : fixedRate(path.target, body, load, SECONDS)));
@@ -255,13 +276,15 @@ export async function run(): Promise<void> {
         printRow(mode, label, 'direct', d, null, directSummary);
         printRow(mode, label, 'bare', await measure(proxy), directSummary, directSummary);
         printRow(mode, label, 'gateway', await measure(gateway), directSummary, directSummary);
+        printRow(mode, label, 'routed', await measure(routed), directSummary, directSummary);
       }
     }
     console.log(`daemon peak RSS: ${peakRssMb(gateway.pid).toFixed(0)} MB`);
     await stop(daemon.child);
+    await stop(routedDaemon.child);
 
     // The same non-streaming load with redaction on (the default config), for comparison.
-    const redacting = await startDaemon(dir, simulatorUrl as string, true);
+    const redacting = await startDaemon(dir, simulatorUrl as string, { name: 'redaction', redaction: true });
     children.push(redacting.child);
     const withRedaction: Path = {
       target: { name: 'gateway', pool: pool(redacting.origin), path: chat, headers: { ...json, authorization: `Bearer ${redacting.key}` } },
