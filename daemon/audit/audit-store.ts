@@ -62,8 +62,8 @@ export function storedValues(kind: AuditKind, record: AuditRecord | RedactionLog
       r.upstream_model, r.status, r.error_code, r.stream ? 1 : 0, finiteOrNull(r.prompt_tokens),
       finiteOrNull(r.completion_tokens), finiteOrNull(r.total_tokens), finiteOrNull(r.latency_ms) ?? 0,
       finiteOrNull(r.upstream_ms), finiteOrNull(r.gateway_ms), r.request_sha256, r.response_sha256, r.rule,
-      finiteOrNull(r.cost_usd), r.cache_hit ? 1 : 0, JSON.stringify(r.fallbacks ?? []),
-      JSON.stringify(r.redactions ?? {}), r.decision == null ? null : JSON.stringify(r.decision),
+      finiteOrNull(r.cost_usd), r.cache_hit ? 1 : 0, arrayJson(r.fallbacks), objectJson(r.redactions),
+      r.decision == null ? null : JSON.stringify(r.decision),
     ];
   }
   if (kind === 'redaction') {
@@ -72,6 +72,17 @@ export function storedValues(kind: AuditKind, record: AuditRecord | RedactionLog
   }
   const r = record as AdminEvent;
   return [r.ts, r.type, r.actor, r.tenant, JSON.stringify(r.details ?? {})];
+}
+
+// The usual empty values as constants: JSON.stringify allocates even for `[]` and `{}`, per request.
+function arrayJson(value: readonly unknown[] | undefined): string {
+  return value === undefined || value.length === 0 ? '[]' : JSON.stringify(value);
+}
+
+function objectJson(value: Readonly<Record<string, unknown>> | undefined): string {
+  if (value === undefined) return '{}';
+  for (const _key in value) return JSON.stringify(value);
+  return '{}';
 }
 
 /** A stored row turned back into its schema type. */

@@ -4,6 +4,7 @@
 // function over the rows as SQLite returns them, so the hash is over the stored form.
 import { createHash } from 'node:crypto';
 import type { AuditKind } from '../../shared/schemas/audit.js';
+import { jsonBytes } from '../pipeline/json-bytes.js';
 
 /** prev_hash of the first row ever written. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -18,6 +19,9 @@ export interface ChainHead {
   readonly hash: string;
 }
 
+/** hashRow's reused content array, one per row length (each table has a fixed column count). */
+const CONTENT_BY_LENGTH = new Map<number, SqlValue[]>();
+
 /**
  * SHA-256 over the canonical content: a JSON array [kind, seq, prevHash, ...values] with the
  * values in the table's column order (audit-store.ts COLUMNS). JSON.stringify of numbers is
@@ -25,8 +29,23 @@ export interface ChainHead {
  * give equal hashes on every platform.
  */
 export function hashRow(kind: AuditKind, seq: number, prevHash: string, values: readonly SqlValue[]): string {
-  return createHash('sha256')
-    .update(DOMAIN)
-    .update(JSON.stringify([kind, seq, prevHash, ...values]))
-    .digest('hex');
+  // A reused array instead of `[kind, seq, prevHash, ...values]` per row (allocation on the
+  // request path). hashRow is synchronous, so no other call sees it half filled; it is emptied
+  // after use so it keeps no row alive.
+  const length = 3 + values.length;
+  let content = CONTENT_BY_LENGTH.get(length);
+  if (content === undefined) {
+    content = new Array<SqlValue>(length).fill(null);
+    CONTENT_BY_LENGTH.set(length, content);
+  }
+  content[0] = kind;
+  content[1] = seq;
+  content[2] = prevHash;
+  for (let i = 0; i < values.length; i++) content[3 + i] = values[i] as SqlValue;
+  // The same bytes as JSON.stringify(content), without its garbage (pipeline/json-bytes.ts).
+  const hasher = createHash('sha256').update(DOMAIN);
+  const bytes = jsonBytes(content);
+  hasher.update(bytes ?? JSON.stringify(content));
+  content.fill(null);
+  return hasher.digest('hex');
 }

@@ -26,6 +26,7 @@ export interface RequestEvents {
   publishStart(event: RequestStartEvent): void;
   publishRoute(event: RequestRouteEvent): void;
   publishRedact(event: RequestRedactEvent): void;
+  /** Given the audit row itself (a RequestEvent plus its two hashes, which the admin stream drops). */
   publishEnd(event: RequestEvent): void;
 }
 

@@ -31,12 +31,26 @@ export interface Metrics {
 }
 
 /**
- * Labels bounded by configuration: a model name a client made up (answered 404, never routed)
- * would otherwise mint a new series per request.
+ * The provider label, bounded by configuration: a model name a client made up (answered 404,
+ * never routed) would otherwise mint a new series per request.
  */
-function labelsOf(event: RequestEvent): { provider: string; model: string } {
-  if (event.provider === null) return { provider: 'none', model: 'none' };
-  return { provider: event.provider, model: event.requested_model ?? event.upstream_model ?? 'unknown' };
+function providerOf(event: RequestEvent): string {
+  return event.provider ?? 'none';
+}
+
+function modelOf(event: RequestEvent): string {
+  return event.provider === null ? 'none' : (event.requested_model ?? event.upstream_model ?? 'unknown');
+}
+
+/** One provider/model pair's series (prom-client children), made on its first request. */
+interface ModelSeries {
+  readonly upstreamDuration: Histogram.Internal<string>;
+  readonly promptTokens: Counter.Internal;
+  readonly completionTokens: Counter.Internal;
+  readonly cost: Counter.Internal;
+  readonly cacheHits: Counter.Internal;
+  /** Per HTTP status. */
+  readonly byStatus: Map<number, { readonly requests: Counter.Internal; readonly duration: Histogram.Internal<string> }>;
 }
 
 export function createMetrics(sources: MetricsSources = {}): Metrics {
@@ -118,17 +132,45 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     },
   });
 
+  // The children per label set are kept (provider → model → series): no label objects per
+  // request (allocation on the request path; the label sets are bounded, see providerOf).
+  const seriesByProvider = new Map<string, Map<string, ModelSeries>>();
+  function seriesOf(provider: string, model: string): ModelSeries {
+    let byModel = seriesByProvider.get(provider);
+    if (byModel === undefined) seriesByProvider.set(provider, (byModel = new Map()));
+    let series = byModel.get(model);
+    if (series === undefined) {
+      series = {
+        upstreamDuration: upstreamDuration.labels(provider, model),
+        promptTokens: tokens.labels(provider, model, 'prompt'),
+        completionTokens: tokens.labels(provider, model, 'completion'),
+        cost: cost.labels(provider, model),
+        cacheHits: cacheHits.labels(provider, model),
+        byStatus: new Map(),
+      };
+      byModel.set(model, series);
+    }
+    return series;
+  }
+
   const onEnd = (message: unknown) => {
     const event = message as RequestEvent;
-    const labels = labelsOf(event);
-    const status = String(event.status);
-    requests.inc({ ...labels, status });
-    duration.observe({ ...labels, status }, event.latency_ms / 1000);
-    if (event.upstream_ms !== null) upstreamDuration.observe(labels, event.upstream_ms / 1000);
-    if (event.prompt_tokens) tokens.inc({ ...labels, type: 'prompt' }, event.prompt_tokens);
-    if (event.completion_tokens) tokens.inc({ ...labels, type: 'completion' }, event.completion_tokens);
-    if (event.cost_usd) cost.inc(labels, event.cost_usd);
-    if (event.cache_hit) cacheHits.inc(labels);
+    const provider = providerOf(event);
+    const model = modelOf(event);
+    const series = seriesOf(provider, model);
+    let byStatus = series.byStatus.get(event.status);
+    if (byStatus === undefined) {
+      const status = String(event.status);
+      byStatus = { requests: requests.labels(provider, model, status), duration: duration.labels(provider, model, status) };
+      series.byStatus.set(event.status, byStatus);
+    }
+    byStatus.requests.inc();
+    byStatus.duration.observe(event.latency_ms / 1000);
+    if (event.upstream_ms !== null) series.upstreamDuration.observe(event.upstream_ms / 1000);
+    if (event.prompt_tokens) series.promptTokens.inc(event.prompt_tokens);
+    if (event.completion_tokens) series.completionTokens.inc(event.completion_tokens);
+    if (event.cost_usd) series.cost.inc(event.cost_usd);
+    if (event.cache_hit) series.cacheHits.inc();
     for (const key in event.redactions) {
       const separator = key.lastIndexOf(':');
       const count = event.redactions[key] ?? 0;

@@ -68,7 +68,7 @@ const FAIL_CLOSED_CODES = new Set(['upstream_error', 'upstream_timeout', 'upstre
 
 export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
   const runtime = deps.policyRuntime;
-  return async function applyPolicy(ctx, next) {
+  const applyPolicyActive: Stage = async function applyPolicyActive(ctx, next) {
     const policy = runtime?.holder.current() ?? null;
     if (runtime === undefined || policy === null) return next();
 
@@ -151,6 +151,13 @@ export function createApplyPolicy(deps: ApplyPolicyDeps): Stage {
       return outcome;
     }
     return { ...outcome, events: recordOutcomeAfter(outcome.events, () => recordOutcome(ctx, annotation)) };
+  };
+
+  // With no policy: hand on at once, without an async frame, promise and closures per request
+  // (allocation on the request path; applyPolicyActive makes the same check).
+  return function applyPolicy(ctx, next) {
+    if (runtime === undefined || runtime.holder.current() === null) return next();
+    return applyPolicyActive(ctx, next);
   };
 }
 

@@ -28,7 +28,7 @@ export interface LimitsAnnotation {
 
 export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
   const runtime = deps.policyRuntime;
-  return async function enforceLimits(ctx, next) {
+  const enforceLimitsActive: Stage = async function enforceLimitsActive(ctx, next) {
     const decision = getDecision(ctx);
     if (runtime === undefined || decision === undefined) return next();
     const { policy } = decision;
@@ -131,6 +131,13 @@ export function createEnforceLimits(deps: EnforceLimitsDeps): Stage {
       }
     }
     return { ...outcome, events: settleAfterStream() };
+  };
+
+  // With no policy decision: hand on at once, without an async frame, promise and closures per request
+  // (allocation on the request path; enforceLimitsActive makes the same check).
+  return function enforceLimits(ctx, next) {
+    if (runtime === undefined || getDecision(ctx) === undefined) return next();
+    return enforceLimitsActive(ctx, next);
   };
 }
 

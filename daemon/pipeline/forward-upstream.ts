@@ -13,11 +13,12 @@ import { defaultAttemptPolicy, type AttemptPolicy } from '../upstream/attempt-po
 import { sendToUpstream } from '../upstream/send.js';
 import type { Upstreams } from '../upstream/upstreams.js';
 import type { JsonObject, Operation, Outcome, RequestContext, Stage, Target, Usage } from './context.js';
+import type { RequestEvents } from '../events/channels.js';
 
 export interface ForwardUpstreamDeps {
   readonly upstreams: Upstreams;
   readonly attemptPolicy?: AttemptPolicy;
-  readonly events?: { publishRoute(event: { trace_id: string; provider: string; endpoint: string; upstream_model: string; attempt: number }): void };
+  readonly events?: Pick<RequestEvents, 'route' | 'publishRoute'>;
 }
 
 /** What ctx.annotations.route holds (read by recordAudit and the policy area). */
@@ -70,7 +71,8 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
         continue;
       }
       if (index > 0) await policy.beforeAttempt?.(target, index + 1, lastError, ctx);
-      deps.events?.publishRoute({
+      // The event object is built only for a listener (allocation on the request path).
+      if (deps.events?.route.hasSubscribers === true) deps.events.publishRoute({
         trace_id: ctx.traceId,
         provider: target.provider,
         endpoint: target.endpoint,
@@ -92,12 +94,14 @@ export function createForwardUpstream(deps: ForwardUpstreamDeps): Stage {
         const result = await sendToUpstream(upstream, call, {
           signal: ctx.signal,
           headers: { traceparent: ctx.traceparent },
-          onStreamEnd: (usage, upstreamMs, error) => {
-            if (!committed) return;
-            if (usage !== undefined) ctx.usage = usage;
-            ctx.upstreamMs = (ctx.upstreamMs ?? 0) + upstreamMs;
-            policy.record(target, error === undefined ? { ok: true, latencyMs: upstreamMs } : { ok: false, latencyMs: upstreamMs, error }, ctx);
-          },
+          onStreamEnd: stream
+            ? (usage, upstreamMs, error) => {
+                if (!committed) return;
+                if (usage !== undefined) ctx.usage = usage;
+                ctx.upstreamMs = (ctx.upstreamMs ?? 0) + upstreamMs;
+                policy.record(target, error === undefined ? { ok: true, latencyMs: upstreamMs } : { ok: false, latencyMs: upstreamMs, error }, ctx);
+              }
+            : undefined, // a JSON answer is recorded below
         });
         committed = true;
         ctx.target = target;

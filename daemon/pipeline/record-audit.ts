@@ -5,9 +5,8 @@
 // once and the row joins the group commit right after; with `before_response` it resolves after
 // the COMMIT, so even a crash never loses the row of an answered request.
 // Only SHA-256 hashes of the prompt and the answer text are kept, never the text.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
-import type { RequestEvent } from '../../shared/schemas/events.js';
 import type { AuditRecord } from '../../shared/schemas/audit.js';
 import type { Config } from '../../shared/schemas/config.js';
 import type { Price } from '../../shared/schemas/price.js';
@@ -15,11 +14,12 @@ import type { AuditAppender } from '../deps.js';
 import type { RequestEvents } from '../events/channels.js';
 import { costUsd } from '../policy/price.js';
 import type { JsonObject, Outcome, RequestContext, Stage } from './context.js';
+import { jsonBytes } from './json-bytes.js';
 import type { RouteAnnotation } from './forward-upstream.js';
 
 export interface RecordAuditDeps {
   readonly auditWriter: AuditAppender;
-  readonly events: Pick<RequestEvents, 'publishStart' | 'publishEnd'>;
+  readonly events: Pick<RequestEvents, 'start' | 'publishStart' | 'publishEnd'>;
   /** Prices per upstream model, for cost_usd when no stage (budgets) set ctx.costUsd. */
   readonly config: Pick<Config, 'models'>;
 }
@@ -34,14 +34,17 @@ function costOf(ctx: RequestContext, prices: ReadonlyMap<string, Price>): number
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex'); // one-shot: no Hash object per request
 }
 
 /** The part of the request that is "the prompt": messages (chat), prompt, or input. */
 function requestHash(ctx: RequestContext): string | null {
   const body = ctx.request.body;
   const prompt = body.messages ?? body.prompt ?? body.input;
-  return prompt === undefined ? null : sha256(JSON.stringify(prompt));
+  if (prompt === undefined) return null;
+  // The same bytes as JSON.stringify(prompt), without its garbage (json-bytes.ts).
+  const bytes = jsonBytes(prompt);
+  return bytes === undefined ? sha256(JSON.stringify(prompt)) : hash('sha256', bytes, 'hex');
 }
 
 /**
@@ -75,6 +78,8 @@ class AnswerText {
 
   hash(): string | null {
     if (this.#parts.length === 0) return null;
+    const only = this.#parts.length === 1 ? this.#parts[0] : undefined;
+    if (only?.length === 1) return sha256(only[0] as string); // the usual answer: one text
     const hasher = createHash('sha256');
     for (const parts of this.#parts) if (parts !== undefined) for (const part of parts) hasher.update(part);
     return hasher.digest('hex');
@@ -90,8 +95,11 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
   const redaction = ctx.annotations.redaction as { tally?: Record<string, Record<string, number>> } | undefined;
   const cache = ctx.annotations.cache as { hit?: boolean } | undefined;
   const redactions: Record<string, number> = {};
-  for (const [type, byAction] of Object.entries(redaction?.tally ?? {})) {
-    for (const [action, count] of Object.entries(byAction)) redactions[`${type}:${action}`] = count;
+  const tally = redaction?.tally;
+  if (tally !== undefined) {
+    for (const [type, byAction] of Object.entries(tally)) {
+      for (const [action, count] of Object.entries(byAction)) redactions[`${type}:${action}`] = count;
+    }
   }
   return {
     trace_id: ctx.traceId,
@@ -124,11 +132,6 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
   };
 }
 
-/** The live-event view of an audit row. */
-function toEvent(record: AuditRecord): RequestEvent {
-  const { request_sha256: _request, response_sha256: _response, ...event } = record;
-  return event;
-}
 
 export function createRecordAudit(deps: RecordAuditDeps): Stage {
   const { auditWriter, events } = deps;
@@ -138,7 +141,7 @@ export function createRecordAudit(deps: RecordAuditDeps): Stage {
   async function finish(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null): Promise<void> {
     const record = buildRecord(ctx, status, requestSha, responseSha, costOf(ctx, prices));
     await auditWriter.append(record);
-    events.publishEnd(toEvent(record));
+    events.publishEnd(record);
   }
 
   async function* audited(ctx: RequestContext, inner: AsyncIterable<JsonObject>, status: number, requestSha: string | null) {
@@ -164,7 +167,7 @@ export function createRecordAudit(deps: RecordAuditDeps): Stage {
 
   return async function recordAudit(ctx, next) {
     const requestSha = requestHash(ctx);
-    events.publishStart({
+    if (events.start.hasSubscribers) events.publishStart({
       trace_id: ctx.traceId,
       ts: ctx.startedAt,
       api: ctx.api,

@@ -78,7 +78,7 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
     if (findings.length > 0) deps.events?.publishRedact({ trace_id: ctx.traceId, direction, counts: countsByAction(findings) });
   }
 
-  return async function redactPrompt(ctx, next): Promise<Outcome> {
+  const redactPromptActive: Stage = async function redactPromptActive(ctx, next): Promise<Outcome> {
     if (!settings.enabled) return next();
     const scan = await scanner.scan(ctx);
     const overrides = redactionActionsFor(ctx);
@@ -165,6 +165,13 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
       status: outcome.status,
       events: loggedAtEnd(response.redactStream(forgetVerbatimChunks(outcome.events)), () => publish(ctx, 'response', responseFindings)),
     };
+  };
+
+  // With redaction off: hand on at once, without an async frame, promise and closures per request
+  // (allocation on the request path; redactPromptActive makes the same check).
+  return function redactPrompt(ctx, next) {
+    if (!settings.enabled) return next();
+    return redactPromptActive(ctx, next);
   };
 }
 

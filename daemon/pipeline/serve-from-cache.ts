@@ -32,7 +32,7 @@ export interface CacheAnnotation {
 
 export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
   const runtime = deps.policyRuntime;
-  return async function serveFromCache(ctx, next) {
+  const serveFromCacheActive: Stage = async function serveFromCacheActive(ctx, next) {
     const decision = getDecision(ctx);
     const ttlS = decision?.rule.action.cacheTtlS ?? null;
     if (runtime === undefined || decision === undefined || ttlS === null || ctx.request.body.stream === true) return next();
@@ -69,6 +69,13 @@ export function createServeFromCache(deps: ServeFromCacheDeps): Stage {
       else ctx.annotations.cache = { hit: false, key: key.slice(0, 16), ttlS, bypass: 'PII in the answer' } satisfies CacheAnnotation;
     }
     return outcome;
+  };
+
+  // With no cache rule or a stream: hand on at once, without an async frame, promise and closures per request
+  // (allocation on the request path; serveFromCacheActive makes the same check).
+  return function serveFromCache(ctx, next) {
+    if (runtime === undefined || (getDecision(ctx)?.rule.action.cacheTtlS ?? null) === null || ctx.request.body.stream === true) return next();
+    return serveFromCacheActive(ctx, next);
   };
 }
 

@@ -27,23 +27,30 @@ function loadTokenizer(): Promise<TokenLimitCheck> {
   return tokenLimitCheck;
 }
 
+const NO_NEEDS: readonly Need[] = Object.freeze([]);
+const NO_MESSAGES: readonly { content?: unknown }[] = Object.freeze([]);
+const TOOLS_NEED: Need = Object.freeze({ capability: 'tools', param: 'tools' });
+const JSON_MODE_NEED: Need = Object.freeze({ capability: 'json_mode', param: 'response_format' });
+
 /** What a chat request needs beyond plain text, with the field that needs it. */
-export function requestNeeds(request: GatewayRequest): Need[] {
-  if (request.op !== 'chat') return [];
+export function requestNeeds(request: GatewayRequest): readonly Need[] {
+  if (request.op !== 'chat') return NO_NEEDS;
   const body = request.body;
-  const needs: Need[] = [];
-  if (Array.isArray(body['tools']) && body['tools'].length > 0) needs.push({ capability: 'tools', param: 'tools' });
+  // Arrays and closures only when something is needed (allocation on the request path).
+  let needs: Need[] | undefined;
+  if (Array.isArray(body['tools']) && body['tools'].length > 0) (needs ??= []).push(TOOLS_NEED);
   const format = (body['response_format'] as { type?: unknown } | undefined)?.type;
-  if (format === 'json_object' || format === 'json_schema') needs.push({ capability: 'json_mode', param: 'response_format' });
-  const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : [];
-  messages.some((message, i) => {
-    if (!Array.isArray(message.content)) return false;
-    const k = (message.content as { type?: unknown }[]).findIndex((part) => part.type === 'image_url');
-    if (k === -1) return false;
-    needs.push({ capability: 'vision', param: `messages[${i}].content[${k}]` });
-    return true;
-  });
-  return needs;
+  if (format === 'json_object' || format === 'json_schema') (needs ??= []).push(JSON_MODE_NEED);
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : NO_MESSAGES;
+  for (let i = 0; i < messages.length; i++) {
+    const content = (messages[i] as { content?: unknown }).content;
+    if (!Array.isArray(content)) continue;
+    const k = (content as { type?: unknown }[]).findIndex((part) => part.type === 'image_url');
+    if (k === -1) continue;
+    (needs ??= []).push({ capability: 'vision', param: `messages[${i}].content[${k}]` });
+    break;
+  }
+  return needs ?? NO_NEEDS;
 }
 
 /** The text a model reads from the request (message contents, tool definitions), for counting. */
@@ -66,16 +73,26 @@ function outputReserve(request: GatewayRequest): number {
   return typeof value === 'number' ? value : 0;
 }
 
+/** The first need the capabilities lack (a loop, not a closure per target). */
+function missingNeed(needs: readonly Need[], capabilities: Capabilities): Need | undefined {
+  for (const need of needs) if (!capabilities[need.capability]) return need;
+  return undefined;
+}
+
 export type CapabilityFilter = (candidates: readonly Target[], request: GatewayRequest) => Promise<Target[]>;
 
 export function createCapabilityFilter(models: Config['models']): CapabilityFilter {
-  const byTarget = new Map<string, Capabilities>();
+  // Nested maps, not joined-string keys: a lookup builds no string per request.
+  const byEndpoint = new Map<string, Capabilities>();
+  const byUpstream = new Map<string, Map<string, Capabilities>>();
   for (const model of models) {
-    byTarget.set(`endpoint\n${model.name}`, model.capabilities);
-    byTarget.set(`upstream\n${model.provider}\n${model.model}`, model.capabilities);
+    byEndpoint.set(model.name, model.capabilities);
+    let byModel = byUpstream.get(model.provider);
+    if (byModel === undefined) byUpstream.set(model.provider, (byModel = new Map()));
+    byModel.set(model.model, model.capabilities);
   }
   const capabilitiesOf = (target: Target): Capabilities | undefined =>
-    byTarget.get(`endpoint\n${target.endpoint}`) ?? byTarget.get(`upstream\n${target.provider}\n${target.upstreamModel}`);
+    byEndpoint.get(target.endpoint) ?? byUpstream.get(target.provider)?.get(target.upstreamModel);
 
   return async function requireCapabilities(candidates, request) {
     const needs = requestNeeds(request);
@@ -89,7 +106,7 @@ export function createCapabilityFilter(models: Config['models']): CapabilityFilt
         kept.push(target);
         continue;
       }
-      const missing = needs.find((need) => !capabilities[need.capability]);
+      const missing = missingNeed(needs, capabilities);
       if (missing !== undefined) {
         firstMissing ??= new GatewayError(
           'capability_missing',

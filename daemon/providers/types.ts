@@ -36,7 +36,7 @@ export interface UpstreamHttpRequest {
   readonly method: 'POST' | 'GET';
   /** Path + query relative to the connection's base URL, starting with '/'. */
   path: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: string | Uint8Array | null;
 }
 

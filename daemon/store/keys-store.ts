@@ -11,7 +11,7 @@
 // are remembered briefly, in a bounded Map, so a client repeating a bad key costs no SQLite
 // read per request. Comparing hashes through a Map lookup leaks no timing information
 // about the key itself (an attacker would need SHA-256 preimages), so no constant-time compare.
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { Principal } from '../pipeline/context.js';
 import { randomBase62 } from '../secrets/random-token.js';
 import type { SqliteDatabase } from './db.js';
@@ -64,7 +64,7 @@ interface KeyRow {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex'); // one-shot: no Hash object per request
 }
 
 function toInfo(row: KeyRow): VirtualKeyInfo {

@@ -48,13 +48,26 @@ function lowerCaseHeaders(headers: Dispatcher.ResponseData['headers']): Record<s
 }
 
 /**
- * Aborts one attempt. undici takes an EventEmitter with an 'abort' event as a request's signal;
- * this is used instead of an AbortController because creating an AbortSignal costs 2-5 µs in
- * Node 20, and the request's own signal (ctx.signal) already is one.
+ * Aborts one attempt: when the client goes away or the total budget is spent. undici takes an
+ * EventEmitter with an 'abort' event as a request's signal; this is used instead of an
+ * AbortController because creating an AbortSignal costs 2-5 µs in Node 20, and the request's
+ * own signal (ctx.signal) already is one. It is its own listener on the client's signal
+ * (handleEvent) and its timer calls a module-level function: no closures per request.
  */
 class AttemptAbort extends EventEmitter {
   aborted = false;
   reason: unknown = undefined;
+  readonly #clientSignal: AbortSignal;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(clientSignal: AbortSignal, totalMs: number) {
+    super();
+    this.#clientSignal = clientSignal;
+    if (clientSignal.aborted) this.abort(clientSignal.reason);
+    else clientSignal.addEventListener('abort', this, ONCE);
+    this.#timer = setTimeout(abortOnTotalTimeout, totalMs, this, totalMs);
+    this.#timer.unref();
+  }
 
   abort(reason: unknown): void {
     if (this.aborted) return;
@@ -62,6 +75,23 @@ class AttemptAbort extends EventEmitter {
     this.reason = reason;
     this.emit('abort');
   }
+
+  /** The client's signal aborted. */
+  handleEvent(): void {
+    this.abort(this.#clientSignal.reason);
+  }
+
+  /** The attempt is over: stop listening and cancel the timer. */
+  release(): void {
+    clearTimeout(this.#timer);
+    this.#clientSignal.removeEventListener('abort', this);
+  }
+}
+
+const ONCE = { once: true } as const;
+
+function abortOnTotalTimeout(attempt: AttemptAbort, totalMs: number): void {
+  attempt.abort(new TotalTimeoutError(totalMs));
 }
 
 export async function sendToUpstream(upstream: Upstream, call: WireCall, options: SendOptions): Promise<UpstreamJson | UpstreamStream> {
@@ -70,18 +100,8 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
   const startedAt = performance.now();
 
   // One abort per attempt: by the client going away or the total budget.
-  const attempt = new AttemptAbort();
   const clientSignal = options.signal;
-  const onClientAbort = (): void => attempt.abort(clientSignal.reason);
-  if (clientSignal.aborted) attempt.abort(clientSignal.reason);
-  else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-  const totalMs = upstream.timeouts.totalMs;
-  const timer = setTimeout(() => attempt.abort(new TotalTimeoutError(totalMs)), totalMs);
-  timer.unref();
-  const release = (): void => {
-    clearTimeout(timer);
-    clientSignal.removeEventListener('abort', onClientAbort);
-  };
+  const attempt = new AttemptAbort(clientSignal, upstream.timeouts.totalMs);
 
   let response: Dispatcher.ResponseData;
   try {
@@ -97,7 +117,7 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       signal: attempt,
     });
   } catch (error) {
-    release();
+    attempt.release();
     throw mapTransportError(error, provider, clientSignal, attempt);
   }
 
@@ -107,10 +127,10 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
     try {
       text = await body.text();
     } catch (error) {
-      release();
+      attempt.release();
       throw mapTransportError(error, provider, clientSignal, attempt);
     }
-    release();
+    attempt.release();
     if (statusCode >= 400) throw wire.mapError(statusCode, text, lowerCaseHeaders(response.headers), call);
     const parsed = wire.parseResponse(text, call);
     return { kind: 'json', status: statusCode, body: parsed.body, usage: parsed.usage, upstreamMs: performance.now() - startedAt };
@@ -131,7 +151,7 @@ export async function sendToUpstream(upstream: Upstream, call: WireCall, options
       failure = mapTransportError(error, provider, clientSignal, attempt);
       throw failure;
     } finally {
-      release();
+      attempt.release();
       // Stopped early (client gone, or a stage ended the stream): stop the upstream too.
       if (!body.destroyed) body.destroy();
       onStreamEnd?.(decoder.usage(), performance.now() - startedAt, failure);

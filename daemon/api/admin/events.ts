@@ -16,6 +16,15 @@ export interface AdminEventsDeps {
 
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
+/**
+ * The channel carries the audit row itself (recordAudit publishes it without a copy per
+ * request); the prompt and answer hashes are not part of the live event.
+ */
+function toEvent(message: unknown): RequestEvent {
+  const { request_sha256: _request, response_sha256: _response, ...event } = message as RequestEvent & { request_sha256?: unknown; response_sha256?: unknown };
+  return event;
+}
+
 export function createAdminEventRoutes(deps: AdminEventsDeps): FastifyPluginAsync {
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   return async function adminEventRoutes(app) {
@@ -40,7 +49,7 @@ export function createAdminEventRoutes(deps: AdminEventsDeps): FastifyPluginAsyn
           response.destroy();
           return;
         }
-        response.write(`event: request\ndata: ${JSON.stringify(message as RequestEvent)}\n\n`);
+        response.write(`event: request\ndata: ${JSON.stringify(toEvent(message))}\n\n`);
       };
       deps.events.end.subscribe(send);
       const heartbeat = setInterval(() => response.write(': ping\n\n'), heartbeatMs);

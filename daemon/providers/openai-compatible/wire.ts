@@ -3,6 +3,7 @@
 // and answers come back as they are, except where a provider's quirks say otherwise.
 import { GatewayError } from '../../../shared/errors.js';
 import type { JsonObject, Operation, Usage } from '../../pipeline/context.js';
+import { jsonBody } from '../../pipeline/json-bytes.js';
 import { rememberVerbatim } from '../../pipeline/verbatim-json.js';
 import { SseDecoder } from '../../upstream/sse-decoder.js';
 import type { OpenAiQuirks, StreamDecoder, UpstreamHttpRequest, Wire, WireCall } from '../types.js';
@@ -13,8 +14,10 @@ const DEFAULT_PATHS: Readonly<Record<Operation, string>> = {
   embedding: '/embeddings',
 };
 
-const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'application/json' };
-const STREAM_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+// Shared by every request (no copy per request): nothing downstream mutates a built request's
+// headers (sendToUpstream and the signing adapters copy them), and frozen, a mutation would throw.
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', accept: 'application/json' });
+const STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', accept: 'text/event-stream' });
 
 /** Response headers worth passing to the client with an upstream 4xx (rate-limit hints). */
 const PASSED_HEADERS = ['retry-after', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-limit-tokens',
@@ -148,8 +151,8 @@ export function createOpenAiCompatibleWire(quirks: OpenAiQuirks = {}): Wire {
       return {
         method: 'POST',
         path: quirks.path === undefined ? DEFAULT_PATHS[call.op] : quirks.path(call),
-        headers: call.stream ? { ...STREAM_HEADERS } : { ...JSON_HEADERS },
-        body: JSON.stringify(body),
+        headers: call.stream ? STREAM_HEADERS : JSON_HEADERS,
+        body: jsonBody(body), // JSON.stringify's bytes without its garbage (json-bytes.ts)
       };
     },
     parseResponse(text, call) {
