@@ -95,6 +95,9 @@ export interface AuditWriterOptions {
 
 /** For rows whose caller was answered at once (`after_response`): a failure is only logged. */
 const ignore = (): void => {};
+/** The caller of a row queued by append() with `after_response` (see there). */
+const ANSWERED: Deferred = { resolve: ignore, reject: ignore, remaining: Number.POSITIVE_INFINITY };
+const RESOLVED = Promise.resolve();
 
 export function createAuditWriter(db: Database, options: AuditWriterOptions = {}): AuditWriter {
   const store = options.store ?? createAuditStore(db);
@@ -202,7 +205,15 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
   }
 
   return {
-    append: (record) => enqueueForAnswer([{ kind: 'request', values: storedValues('request', record) }]),
+    append(record) {
+      const values = storedValues('request', record);
+      if (waitForCommit || closed) return enqueueForAnswer([{ kind: 'request', values }]);
+      // after_response, the common case, queued directly (allocation on the request path): the
+      // shared ANSWERED stands for the caller, already answered (its count stays infinite).
+      queue.push({ kind: 'request', values, done: ANSWERED });
+      scheduled ??= setImmediate(writeQueued);
+      return RESOLVED;
+    },
     appendRedactions(traceId, findings, ts = now()) {
       if (findings.length === 0) return Promise.resolve();
       return enqueueForAnswer(findings.map((finding) => ({ kind: 'redaction', values: storedValues('redaction', toLogEntry(traceId, ts, finding)) })));

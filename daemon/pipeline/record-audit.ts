@@ -86,6 +86,23 @@ class AnswerText {
   }
 }
 
+/**
+ * The answer hash of a JSON answer, as AnswerText computes it; the usual answer (one choice,
+ * plain text, no tool calls) is hashed without collecting its parts (allocation per request).
+ */
+function jsonAnswerHash(body: JsonObject): string | null {
+  const choices = body.choices;
+  const choice: unknown = Array.isArray(choices) && choices.length === 1 ? choices[0] : undefined;
+  const message = typeof choice === 'object' && choice !== null ? (choice as Record<string, unknown>).message : undefined;
+  if (typeof message === 'object' && message !== null) {
+    const { content, tool_calls: toolCalls } = message as Record<string, unknown>;
+    if (typeof content === 'string' && !Array.isArray(toolCalls)) return content === '' ? null : sha256(content);
+  }
+  const answer = new AnswerText();
+  answer.addChoices(body, false);
+  return answer.hash();
+}
+
 function buildRecord(ctx: RequestContext, status: number, requestSha: string | null, responseSha: string | null, costUsd: number | null): AuditRecord {
   const latency = performance.now() - ctx.receivedAt;
   const upstream = ctx.upstreamMs;
@@ -185,9 +202,7 @@ export function createRecordAudit(deps: RecordAuditDeps): Stage {
     if (outcome.kind === 'stream') {
       return { kind: 'stream', status: outcome.status, events: audited(ctx, outcome.events, outcome.status, requestSha) };
     }
-    const answer = new AnswerText();
-    answer.addChoices(outcome.body, false);
-    await finish(ctx, outcome.status, requestSha, answer.hash());
+    await finish(ctx, outcome.status, requestSha, jsonAnswerHash(outcome.body));
     return outcome;
   };
 }
