@@ -42,7 +42,9 @@ export function createSelectRoute(deps: SelectRouteDeps): Stage {
       }
       ctx.candidates.push(route.target);
     }
-    ctx.candidates = await requireCapabilities(ctx.candidates, ctx.request); // tools / vision / json_mode / context_window
+    // tools / vision / json_mode / context_window; nothing to check: the same array, synchronously.
+    const kept = requireCapabilities(ctx.candidates, ctx.request);
+    if (kept instanceof Promise) ctx.candidates = await kept;
     return next();
   };
 }

@@ -79,7 +79,8 @@ function missingNeed(needs: readonly Need[], capabilities: Capabilities): Need |
   return undefined;
 }
 
-export type CapabilityFilter = (candidates: readonly Target[], request: GatewayRequest) => Promise<Target[]>;
+/** The candidates that can serve the request: the same array when there is nothing to check, else a promise of the kept ones. */
+export type CapabilityFilter = (candidates: readonly Target[], request: GatewayRequest) => readonly Target[] | Promise<Target[]>;
 
 export function createCapabilityFilter(models: Config['models']): CapabilityFilter {
   // Nested maps, not joined-string keys: a lookup builds no string per request.
@@ -94,8 +95,17 @@ export function createCapabilityFilter(models: Config['models']): CapabilityFilt
   const capabilitiesOf = (target: Target): Capabilities | undefined =>
     byEndpoint.get(target.endpoint) ?? byUpstream.get(target.provider)?.get(target.upstreamModel);
 
-  return async function requireCapabilities(candidates, request) {
+  const anyContextWindow = models.some((model) => model.capabilities.context_window !== undefined);
+
+  return function requireCapabilities(candidates, request) {
     const needs = requestNeeds(request);
+    // Nothing to check (the usual request): the candidates as they are, at once, without an
+    // async frame and a new array (allocation on the request path).
+    if (needs.length === 0 && !anyContextWindow) return candidates;
+    return filterCandidates(candidates, request, needs);
+  };
+
+  async function filterCandidates(candidates: readonly Target[], request: GatewayRequest, needs: readonly Need[]): Promise<Target[]> {
     const kept: Target[] = [];
     let firstMissing: GatewayError | undefined;
     let text: string | undefined;
@@ -135,5 +145,5 @@ export function createCapabilityFilter(models: Config['models']): CapabilityFilt
     }
     if (kept.length === 0 && firstMissing !== undefined) throw firstMissing;
     return kept;
-  };
+  }
 }
