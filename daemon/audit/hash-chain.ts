@@ -2,7 +2,7 @@
 // global sequence, the previous row's hash and its stored column values, so changing,
 // removing or inserting a row breaks the chain at that row. Verify recomputes the same
 // function over the rows as SQLite returns them, so the hash is over the stored form.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditKind } from '../../shared/schemas/audit.js';
 import { jsonBytes } from '../pipeline/json-bytes.js';
 
@@ -42,10 +42,10 @@ export function hashRow(kind: AuditKind, seq: number, prevHash: string, values: 
   content[1] = seq;
   content[2] = prevHash;
   for (let i = 0; i < values.length; i++) content[3 + i] = values[i] as SqlValue;
-  // The same bytes as JSON.stringify(content), without its garbage (pipeline/json-bytes.ts).
-  const hasher = createHash('sha256').update(DOMAIN);
-  const bytes = jsonBytes(content);
-  hasher.update(bytes ?? JSON.stringify(content));
+  // The same bytes as DOMAIN + JSON.stringify(content), without its garbage
+  // (pipeline/json-bytes.ts), hashed one-shot (no Hash object, a native one, per row).
+  const bytes = jsonBytes(content, DOMAIN);
+  const digest = hash('sha256', bytes ?? DOMAIN + JSON.stringify(content), 'hex');
   content.fill(null);
-  return hasher.digest('hex');
+  return digest;
 }

@@ -31,13 +31,14 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 let length = 0;
 
 /**
- * JSON.stringify(value) as UTF-8 bytes, in a buffer shared by every call: valid until the next
- * call (copy it to keep it). undefined when the value is not plain JSON data (then use
- * JSON.stringify, which gives the same text or the same error).
+ * JSON.stringify(value) as UTF-8 bytes (after `prefix`, if given), in a buffer shared by every
+ * call: valid until the next call (copy it to keep it). undefined when the value is not plain
+ * JSON data (then use JSON.stringify, which gives the same text or the same error).
  */
-export function jsonBytes(value: unknown): Uint8Array | undefined {
+export function jsonBytes(value: unknown, prefix?: string): Uint8Array | undefined {
   length = 0;
   try {
+    if (prefix !== undefined) writeText(prefix);
     writeValue(value, 0);
   } catch (error) {
     if (error instanceof NotPlainJson) return undefined;

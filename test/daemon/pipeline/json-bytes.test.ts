@@ -25,6 +25,10 @@ describe('jsonBytes', () => {
     expect(text(jsonBytes(parsed))).toBe(JSON.stringify(parsed));
   });
 
+  it('writes a prefix before the value', () => {
+    expect(text(jsonBytes(['a', 1], 'kagami-audit/v1\n'))).toBe('kagami-audit/v1\n["a",1]');
+  });
+
   it('leaves what is not plain data to JSON.stringify', () => {
     expect(jsonBytes(undefined)).toBeUndefined();
     expect(jsonBytes({ when: new Date(0) })).toBeUndefined();
