@@ -20,6 +20,7 @@ import path from 'node:path';
 import { getCountries, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
+import { seededRandom } from '../../daemon/routing/strategies.js'; // mulberry32: the same sets on every run
 
 interface Gold {
   type: string;
@@ -37,18 +38,7 @@ interface Case {
 const dataDir = process.argv[2] ?? '/work/shared/data';
 const outDir = path.join(import.meta.dirname, 'datasets');
 
-// mulberry32: a tiny seeded PRNG, so the sets are identical on every run.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(20261123);
+const random = seededRandom(20261123);
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 const digits = (n: number): string => Array.from({ length: n }, () => int(10)).join('');

@@ -14,6 +14,7 @@
 // Run: npx tsx test/eval/build-ja-datasets.ts [data dir]
 import fs from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../../daemon/routing/strategies.js'; // mulberry32: the same sets on every run
 
 type Gold = { type: string; start: number; end: number };
 // `types`: the entity types a record is annotated for (others found in it are not scored).
@@ -22,18 +23,7 @@ type Case = { text: string; spans: Gold[]; types?: string[] };
 const dataDir = process.argv[2] ?? '/work/shared/data';
 const outDir = path.join(import.meta.dirname, 'datasets');
 
-// mulberry32: a tiny seeded PRNG, so the sets are identical on every run.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(20260401);
+const random = seededRandom(20260401);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
 

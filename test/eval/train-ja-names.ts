@@ -31,6 +31,7 @@ import {
   type PersonTaggerModel,
 } from '../../daemon/redaction/ja/person-tagger.js';
 import { katakanaNameScore, shapeFeatures, type TokenFeatures } from '../../daemon/redaction/ja/person-tagger-features.js';
+import { seededRandom } from '../../daemon/routing/strategies.js'; // mulberry32: the same model on every run
 
 // 2^16 buckets: cross-validation showed no loss against 2^18, and a quarter of the memory to read.
 const BITS = Number(process.env.BITS ?? 16);
@@ -64,18 +65,6 @@ interface Sentence {
   /** The same features with the rules' verdict hidden (rule dropout while training). */
   featuresWithoutRules: TokenFeatures;
   tags: Uint8Array;
-}
-
-// mulberry32, as in build-ja-datasets.ts.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function dictionaryLookup(tokenizer: JapaneseTokenizer): (word: string) => WordKind {
@@ -149,7 +138,7 @@ function trainShape(lexicon: readonly { word: string; person: boolean }[], epoch
   const size = 1 << SHAPE_BITS;
   const weights = new Float32Array(size);
   const totals = new Float64Array(size);
-  const random = prng(SEED + 1);
+  const random = seededRandom(SEED + 1);
   const order = lexicon.map((_, i) => i);
   const encoded = lexicon.map((entry) => shapeFeatures(entry.word).map((hash) => hash & (size - 1)));
   let step = 1;
@@ -204,7 +193,7 @@ function train(sentences: readonly Sentence[], shapeWeights: Float32Array): Pers
   const transitions = new Float32Array(4 * TAGS);
   const transitionTotals = new Float64Array(4 * TAGS);
   const current: PersonTaggerModel = { bits: BITS, weights, weightScale: 1, transitions, shapeBits: SHAPE_BITS, shapeWeights };
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const order = sentences.map((_, i) => i);
   let step = 1;
   const update = (features: TokenFeatures, token: number, tag: number, delta: number): void => {
