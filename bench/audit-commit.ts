@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { chatBody, waitForLine } from './processes.js';
 
 const KAGAMI = fileURLToPath(new URL('../bin/kagami.js', import.meta.url));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -28,35 +29,6 @@ interface Daemon {
   readonly child: ChildProcess;
   readonly pool: Pool;
   readonly key: string;
-}
-
-/** Waits for a line matching `pattern` on the child's stdout. */
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const onData = (chunk: Buffer): void => {
-      buffer += chunk.toString('utf8');
-      const match = pattern.exec(buffer);
-      if (match) {
-        child.stdout?.off('data', onData);
-        resolve(match);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${String(child.spawnargs.slice(1, 3))} exited with ${code}: ${buffer}`)));
-  });
-}
-
-function chatBody(stream: boolean): string {
-  const content = 'The quarterly report covers revenue, costs and the hiring plan for the next two quarters. '.repeat(10).slice(0, 880);
-  return JSON.stringify({
-    model: 'kagami-sim-chat',
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      { role: 'user', content },
-    ],
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
 }
 
 async function startDaemon(dir: string, index: number, simulatorUrl: string): Promise<Daemon> {
