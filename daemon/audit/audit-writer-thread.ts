@@ -1,11 +1,8 @@
 // The audit writer's worker thread (`audit.writer: worker_thread`), as the writer
 // (audit-writer.ts) drives it: starting it from dist/ or from TypeScript sources, the messages
 // both sides exchange, and keeping the process alive only while a write is unanswered.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../workers/start-worker.js';
 import type { QueuedRow, SliceResult } from './chain-writer.js';
 
 export interface WriterWorkerData {
@@ -66,24 +63,7 @@ export function startWriterThread(data: WriterWorkerData, onReply: (reply: FromW
   };
 }
 
-/** tsx's ESM API file (its CJS twin cannot register the loader from inside a worker). */
-function tsxEsmApiPath(from: string): string {
-  const manifestPath = createRequire(from).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
-  const relative = manifest.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
-  return path.join(path.dirname(manifestPath), relative);
-}
-
-/**
- * Compiled JS next to this module (dist/), or, when this module is TypeScript source (vitest,
- * tsx), the .ts worker through tsx's loader (as daemon/redaction/ja/analyzer.ts does). No
- * process flags are passed on: the worker needs none.
- */
+/** The writer worker (audit-writer-worker.ts), compiled or through tsx (workers/start-worker.ts). */
 function startWorker(workerData: WriterWorkerData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./audit-writer-worker.js', here), { workerData, execArgv: [] });
-  const entry = new URL('./audit-writer-worker.ts', here).href;
-  const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+  return startModuleWorker(import.meta.url, 'audit-writer-worker', workerData);
 }

@@ -8,11 +8,8 @@
 // text does not hold up the short texts asked for after it. If the worker dies (crash, out of memory, terminate) every pending request rejects with
 // a clear error at once (nothing hangs) and the next request starts a fresh worker; a warmed
 // analyzer re-warms the new worker right away.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../workers/start-worker.js';
 import { containsJapaneseScript, type JapaneseAnalyzer, type Span } from '../types.js';
 import type { FromWorker, ToWorker, WorkerData } from './analyzer-protocol.js';
 
@@ -39,32 +36,9 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-/** tsx's ESM API file (its CJS twin cannot register the loader from inside a worker). */
-function tsxEsmApiPath(from: string): string {
-  const manifestPath = createRequire(from).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports: Record<string, { import?: { default?: string } }>;
-  };
-  const relative = manifest.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
-  return path.join(path.dirname(manifestPath), relative);
-}
-
-/**
- * The worker runs compiled JS next to this module (dist/), or, when this module is TypeScript
- * source (vitest, tsx), the .ts worker through tsx's loader: a bare `--import tsx` in execArgv
- * registers its hooks too late for a worker's entry module, so a tiny eval bootstrap imports it.
- */
+/** The analyzer worker (analyzer-worker.ts), compiled or through tsx (workers/start-worker.ts). */
 function startWorker(workerData: WorkerData): Worker {
-  const here = import.meta.url;
-  // None of the process's flags: inherited, --input-type (a daemon started with -e) stops the
-  // worker, and given explicitly, per-process ones (--expose-gc, V8 flags) are refused. The
-  // worker needs none: it is plain JS, or TypeScript loaded by the bootstrap below.
-  const execArgv: string[] = [];
-  if (!here.endsWith('.ts')) return new Worker(new URL('./analyzer-worker.js', here), { workerData, execArgv });
-  const entry = new URL('./analyzer-worker.ts', here).href;
-  const tsx = pathToFileURL(tsxEsmApiPath(here)).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv });
+  return startModuleWorker(import.meta.url, 'analyzer-worker', workerData);
 }
 
 export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): JapaneseAnalyzerHandle {

@@ -3,7 +3,7 @@
 // analyzed and before anything goes upstream; never sent unscanned. ASCII text is not counted.
 import OpenAI, { APIError } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../../daemon/mock-upstream/server.js';
 import type { RequestContext } from '../../../daemon/pipeline/context.js';
 import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
 import { createPiiScanner } from '../../../daemon/redaction/scanner.js';
@@ -74,25 +74,31 @@ describe('the PII scanner and redaction.japanese_max_chars', () => {
   });
 });
 
-describe('a request over redaction.japanese_max_chars, through the daemon', () => {
-  let upstream: MockUpstream;
-  let gateway: TestGateway;
+/** A gateway with japanese_max_chars 100 in front of a mock upstream; closed after each test. */
+function gatewayWithLimit(upstreamOptions: MockUpstreamOptions): { readonly upstream: MockUpstream; readonly gateway: TestGateway } {
+  const running = {} as { upstream: MockUpstream; gateway: TestGateway };
   beforeEach(async () => {
-    upstream = await startMockUpstream({ echo: true, toolCalls: false });
-    gateway = await startGateway({
+    running.upstream = await startMockUpstream(upstreamOptions);
+    running.gateway = await startGateway({
       config: {
-        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
+        providers: [{ id: 'sim', type: 'openai', base_url: running.upstream.url }],
         models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
         redaction: { japanese_max_chars: 100 },
       },
     });
   });
   afterEach(async () => {
-    await gateway.close();
-    await upstream.close();
+    await running.gateway.close();
+    await running.upstream.close();
   });
+  return running;
+}
+
+describe('a request over redaction.japanese_max_chars, through the daemon', () => {
+  const running = gatewayWithLimit({ echo: true, toolCalls: false });
 
   it('gets an OpenAI-shaped 413 naming the limit, is audited, and nothing reaches the upstream', async () => {
+    const { gateway, upstream } = running;
     const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
     const error = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE.repeat(6) }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
@@ -110,24 +116,10 @@ describe('a request over redaction.japanese_max_chars, through the daemon', () =
 });
 
 describe('an answer over redaction.japanese_max_chars, through the daemon', () => {
-  let upstream: MockUpstream;
-  let gateway: TestGateway;
-  beforeEach(async () => {
-    upstream = await startMockUpstream({ reply: JAPANESE.repeat(6), chunkCount: 19, toolCalls: false });
-    gateway = await startGateway({
-      config: {
-        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
-        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
-        redaction: { japanese_max_chars: 100 },
-      },
-    });
-  });
-  afterEach(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const running = gatewayWithLimit({ reply: JAPANESE.repeat(6), chunkCount: 19, toolCalls: false });
 
   it('is withheld with a 502 naming the limit (JSON), and a streamed one is scanned piece by piece and delivered', async () => {
+    const { gateway } = running;
     const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
     const error = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'hello' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
