@@ -29,8 +29,9 @@ export interface RedactionEngine {
    * Spans that count in `text`, sorted by start, non-overlapping (yields between detectors on huge
    * texts). `belowThreshold`, when given, receives the Japanese analyzer's spans that do not count
    * yet (東京都渋谷区 alone): the stream redactor holds them back while more text may raise them.
+   * When `signal` aborts, the work left is dropped and the promise rejects with its reason.
    */
-  detect(text: string, belowThreshold?: Span[]): Promise<Span[]>;
+  detect(text: string, belowThreshold?: Span[], signal?: AbortSignal): Promise<Span[]>;
   /** The synchronous detectors only (the hot path for text without Japanese script). */
   detectSync(text: string): Span[];
 }
@@ -160,12 +161,13 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
       collectSync(text, spans);
       return resolveOverlaps(settlePhoneRegion(text, spans));
     },
-    async detect(text, belowThreshold) {
+    async detect(text, belowThreshold, signal) {
       const spans: Span[] = [];
       if (text.length > YIELD_ABOVE) {
         // A huge text: other requests get a turn of the event loop between detectors.
         for (const detector of detectors) {
           await new Promise<void>((resolve) => setImmediate(resolve));
+          signal?.throwIfAborted();
           for (const span of detector.detect(text)) if (accept(text, span)) spans.push(span);
         }
         forgetScannedText();
@@ -174,7 +176,7 @@ export function createRedactionEngine(deps: RedactionEngineDeps): RedactionEngin
       }
       if (japanese !== null && containsJapaneseScript(text)) {
         if (text.length > settings.japaneseMaxChars) throw japaneseTooLargeError(text.length, settings.japaneseMaxChars, 'answer');
-        for (const span of await japanese.detectJapanese(text)) {
+        for (const span of await japanese.detectJapanese(text, signal)) {
           if (accept(text, span)) spans.push(span);
           else belowThreshold?.push(span);
         }

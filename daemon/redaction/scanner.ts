@@ -5,6 +5,7 @@
 //
 // Wiring: the app creates ONE scanner (createPiiScanner) and hands it to both createApplyPolicy
 // and createRedactPrompt.
+import { GatewayError } from '../../shared/errors.js';
 import type { EntityType, RedactionAction } from '../../shared/schemas/redaction.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { japaneseTooLargeError, type RedactionEngine } from './engine.js';
@@ -58,7 +59,7 @@ function checkJapaneseSize(engine: RedactionEngine, candidates: readonly TextSlo
   if (total > limit) throw japaneseTooLargeError(total, limit, 'request', largest?.location ?? null);
 }
 
-async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): Promise<PiiScan> {
+async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[], signal: AbortSignal): Promise<PiiScan> {
   const scanned: ScannedSlot[] = [];
   const asyncSlots: TextSlot[] = [];
   for (const slot of slots) {
@@ -71,12 +72,17 @@ async function scanSlots(engine: RedactionEngine, slots: readonly TextSlot[]): P
   }
   if (asyncSlots.length > 0) checkJapaneseSize(engine, asyncSlots);
   const pending = asyncSlots.map((slot) =>
-    engine.detect(slot.text).then((spans) => {
+    engine.detect(slot.text, undefined, signal).then((spans) => {
       if (spans.length > 0) scanned.push({ slot, spans });
     }),
   );
   if (pending.length > 0) {
-    await Promise.all(pending);
+    try {
+      await Promise.all(pending);
+    } catch (error) {
+      if (signal.aborted) throw new GatewayError('client_disconnected', 'the client closed the connection while its prompt was scanned for PII', { cause: error });
+      throw error;
+    }
     // Japanese (and huge) slots finish in any order: restore document order.
     scanned.sort((a, b) => slots.indexOf(a.slot) - slots.indexOf(b.slot));
   }
@@ -98,7 +104,7 @@ export function createPiiScanner(deps: { readonly engine: RedactionEngine }): Pi
     let result = scans.get(ctx);
     if (result === undefined) {
       const body = ctx.request.body;
-      result = (engine.settings.enabled ? scanSlots(engine, collectTextSlots(body)) : Promise.resolve(EMPTY_SCAN)).then((found) => {
+      result = (engine.settings.enabled ? scanSlots(engine, collectTextSlots(body), ctx.signal) : Promise.resolve(EMPTY_SCAN)).then((found) => {
         for (const dataClass of piiDataClasses(found.entityTypes)) ctx.dataClasses.add(dataClass);
         return found;
       });

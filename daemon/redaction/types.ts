@@ -33,7 +33,11 @@ export interface Detector {
  * dictionary loads lazily on the first call. Offsets are UTF-16 offsets into `text`.
  */
 export interface JapaneseAnalyzer {
-  detectJapanese(text: string): Promise<Span[]>;
+  /**
+   * When `signal` aborts (the client went away), the text is dropped from the worker's queue and
+   * the promise rejects with the signal's reason: nobody waits for that analysis any more.
+   */
+  detectJapanese(text: string, signal?: AbortSignal): Promise<Span[]>;
   /** Starts the worker and loads the dictionary now (redaction.japanese_preload). */
   warmup?(): Promise<void>;
   /** Stops the worker (daemon shutdown, tests). */

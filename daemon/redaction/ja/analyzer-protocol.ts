@@ -10,7 +10,9 @@ export interface WorkerData {
 
 export type ToWorker =
   | { readonly kind: 'warmup'; readonly id: number }
-  | { readonly kind: 'detect'; readonly items: readonly { readonly id: number; readonly text: string }[] };
+  | { readonly kind: 'detect'; readonly items: readonly { readonly id: number; readonly text: string }[] }
+  /** Nobody waits for these any more (the client went away): drop them from the queue. */
+  | { readonly kind: 'cancel'; readonly ids: readonly number[] };
 
 export type WorkerResult =
   | { readonly id: number; readonly spans: Span[] }

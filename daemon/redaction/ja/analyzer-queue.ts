@@ -51,6 +51,8 @@ export interface AnalyzerQueue {
   step(): WorkerResult | undefined;
   /** Ids of the texts not finished yet, in queue order. */
   ids(): number[];
+  /** Drops the texts with these ids (unknown or finished ones are ignored). */
+  cancel(ids: readonly number[]): void;
 }
 
 function errorText(error: unknown): string {
@@ -67,6 +69,12 @@ export function createAnalyzerQueue(tokenizer: JapaneseTokenizer, size = SEGMENT
       jobs.push({ id, text, at: 0, spans: [] });
     },
     ids: () => jobs.map((job) => job.id),
+    cancel(ids) {
+      for (const id of ids) {
+        const index = jobs.findIndex((job) => job.id === id);
+        if (index !== -1) jobs.splice(index, 1);
+      }
+    },
     step() {
       const job = jobs.shift();
       if (job === undefined) return undefined;

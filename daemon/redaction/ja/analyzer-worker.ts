@@ -57,10 +57,12 @@ port.on('message', (message: ToWorker) => {
         analyzeJapaneseText(tokenizer, WARM_UP_TEXT);
         return post({ kind: 'results', results: [{ id: message.id, spans: [] }] });
       }
+      if (message.kind === 'cancel') return queue.cancel(message.ids);
       for (const { id, text } of message.items) queue.add(id, text);
       scheduleTurn(queue);
     },
     (error: unknown) => {
+      if (message.kind === 'cancel') return;
       const ids = message.kind === 'warmup' ? [message.id] : message.items.map((item) => item.id);
       post({ kind: 'results', results: ids.map((id) => ({ id, error: errorText(error) })) });
       loading = undefined; // a later request tries the load again

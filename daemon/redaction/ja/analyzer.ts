@@ -23,8 +23,12 @@ export interface JapaneseAnalyzerOptions {
 }
 
 export interface JapaneseAnalyzerHandle extends JapaneseAnalyzer {
-  /** Name and address spans (UTF-16 offsets into text); [] at once for text without Japanese script. */
-  detect(text: string): Promise<Span[]>;
+  /**
+   * Name and address spans (UTF-16 offsets into text); [] at once for text without Japanese
+   * script. When `signal` aborts, the text leaves the worker's queue (a 200k-character prompt
+   * whose client went away stops costing the worker) and the promise rejects with its reason.
+   */
+  detect(text: string, signal?: AbortSignal): Promise<Span[]>;
   /** Starts the worker and loads the dictionary now, so no request pays for it. */
   warmup(): Promise<void>;
   /** Stops the worker; pending requests reject. */
@@ -119,12 +123,31 @@ export function createJapaneseAnalyzer(options: JapaneseAnalyzerOptions = {}): J
     });
   }
 
-  function detect(text: string): Promise<Span[]> {
+  function detect(text: string, signal?: AbortSignal): Promise<Span[]> {
     if (!containsJapaneseScript(text)) return Promise.resolve([]);
-    return request((id) => {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    let requestId = 0;
+    const cancel = (): void => cancelRequest(requestId, signal!.reason as Error);
+    const result = request((id) => {
+      requestId = id;
       if (batch.length === 0) queueMicrotask(flush);
       batch.push({ id, text });
     });
+    if (signal === undefined) return result;
+    signal.addEventListener('abort', cancel, { once: true });
+    return result.finally(() => signal.removeEventListener('abort', cancel));
+  }
+
+  /** Rejects request `id` now and drops its text: from the batch if not sent yet, else from the worker's queue. */
+  function cancelRequest(id: number, reason: Error): void {
+    const request = pending.get(id);
+    if (request === undefined) return;
+    pending.delete(id);
+    const queued = batch.findIndex((item) => item.id === id);
+    if (queued !== -1) batch.splice(queued, 1);
+    else if (worker !== undefined) worker.postMessage({ kind: 'cancel', ids: [id] } satisfies ToWorker);
+    request.reject(reason);
+    if (pending.size === 0) worker?.unref();
   }
 
   async function warmup(): Promise<void> {

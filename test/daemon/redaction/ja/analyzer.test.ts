@@ -158,6 +158,35 @@ describe('createJapaneseAnalyzer: a long text does not hold up short ones', () =
     expect(longSpans.filter((span) => span.type === 'JP_NAME').length).toBeGreaterThan(1000);
   });
 
+  it('drops a text whose signal aborts: the promise rejects at once and the worker stops analyzing it', async () => {
+    const turns: number[] = [];
+    let onTurn: (pending: number) => void = () => undefined;
+    analyzer = createJapaneseAnalyzer({ onTurn: (pending) => (turns.push(pending), onTurn(pending)) });
+    await analyzer.warmup();
+    const controller = new AbortController();
+    const long = analyzer.detect(longText(200_000), controller.signal);
+    await new Promise<void>((resolve) => (onTurn = (pending) => pending > 0 && resolve()));
+    controller.abort();
+    await expect(long).rejects.toMatchObject({ name: 'AbortError' });
+    // A text asked for after the abort is answered, and the turn that answered it leaves nothing
+    // in the queue: the 200,000 characters (~200 more segments) were dropped, not analyzed.
+    expect(values('田中さん', await analyzer.detect('田中さん'))).toEqual([['JP_NAME', '田中']]);
+    expect(await new Promise<number>((resolve) => (onTurn = resolve))).toBe(0); // the worker posts a turn's results, then its queue size
+    expect(turns.length).toBeLessThan(20);
+  });
+
+  it('rejects at once for a signal already aborted, and drops a text aborted before it was sent', async () => {
+    const starts: Worker[] = [];
+    analyzer = createJapaneseAnalyzer({ onWorkerStart: (worker) => starts.push(worker) });
+    await expect(analyzer.detect('田中さん', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    const controller = new AbortController();
+    const dropped = analyzer.detect('鈴木一郎氏', controller.signal);
+    controller.abort(); // same turn: still in the batch, never posted
+    await expect(dropped).rejects.toMatchObject({ name: 'AbortError' });
+    expect(starts).toHaveLength(0);
+    expect(values('田中さん', await analyzer.detect('田中さん'))).toEqual([['JP_NAME', '田中']]);
+  });
+
   it('answers the short texts of one batch first, whatever their place in it', async () => {
     analyzer = createJapaneseAnalyzer();
     await analyzer.warmup();

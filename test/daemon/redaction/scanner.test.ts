@@ -1,0 +1,96 @@
+// The per-request PII scan when the client goes away: the request's abort signal reaches the
+// Japanese analyzer (which drops the text: test/daemon/redaction/ja/analyzer.test.ts), and the
+// scan ends as `client_disconnected` (499, audited, never sent), not as an internal error.
+import diagnostics from 'node:diagnostics_channel';
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
+import type { RequestContext } from '../../../daemon/pipeline/context.js';
+import { CHANNELS } from '../../../daemon/events/channels.js';
+import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
+import { createPiiScanner } from '../../../daemon/redaction/scanner.js';
+import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js';
+import type { JapaneseAnalyzer } from '../../../daemon/redaction/types.js';
+import type { AuditRow } from '../../../shared/schemas/audit.js';
+import { GatewayError } from '../../../shared/errors.js';
+import { startGateway, type TestGateway } from '../../support/gateway.js';
+
+const JAPANESE = '山田太郎さんの資料を確認してください。';
+
+/** An analyzer that answers only when told to, and rejects when the signal it was given aborts. */
+function heldAnalyzer(): JapaneseAnalyzer & { signals: (AbortSignal | undefined)[] } {
+  const signals: (AbortSignal | undefined)[] = [];
+  return {
+    signals,
+    detectJapanese: (_text, signal) =>
+      new Promise((_resolve, reject) => {
+        signals.push(signal);
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      }),
+    close: async () => {},
+  };
+}
+
+describe('createPiiScanner when the client goes away', () => {
+  it("hands the request's signal to the analyzer and ends the scan as client_disconnected", async () => {
+    const japanese = heldAnalyzer();
+    const scanner = createPiiScanner({ engine: createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese }) });
+    const controller = new AbortController();
+    const ctx = {
+      traceId: 't',
+      request: { op: 'chat', body: { model: 'm', messages: [{ role: 'user', content: JAPANESE }] } },
+      dataClasses: new Set(),
+      annotations: {},
+      signal: controller.signal,
+    } as unknown as RequestContext;
+    const scan = scanner.scan(ctx);
+    await Promise.resolve();
+    expect(japanese.signals).toEqual([controller.signal]);
+    controller.abort();
+    const error = await scan.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ code: 'client_disconnected', status: 499 });
+  });
+});
+
+describe('a client that disconnects while its Japanese prompt is being scanned, through the daemon', () => {
+  let upstream: MockUpstream;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    upstream = await startMockUpstream({ echo: true, toolCalls: false });
+    gateway = await startGateway({
+      config: {
+        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
+        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
+      },
+    });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('is audited as client_disconnected (499), nothing goes upstream, and the daemon serves the next request', async () => {
+    const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+    const controller = new AbortController();
+    // Aborted as soon as the daemon has the request: its ~100,000 characters take the real
+    // analyzer (the first load included) well over a second.
+    const abortOnStart = (): void => controller.abort();
+    diagnostics.subscribe(CHANNELS.start, abortOnStart);
+    const ended = new Promise<AuditRow>((resolve) => {
+      const onEnd = (row: unknown): void => {
+        diagnostics.unsubscribe(CHANNELS.end, onEnd);
+        resolve(row as AuditRow);
+      };
+      diagnostics.subscribe(CHANNELS.end, onEnd);
+    });
+    const request = client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE.repeat(5_000) }] }, { signal: controller.signal });
+    await expect(request).rejects.toThrow(/abort/i);
+    diagnostics.unsubscribe(CHANNELS.start, abortOnStart);
+    expect(await ended).toMatchObject({ status: 499, error_code: 'client_disconnected' });
+    expect(upstream.stats.requests).toBe(0);
+
+    const answer = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE }] });
+    expect(answer.choices[0]?.message.content).toBe(JAPANESE);
+  });
+});
