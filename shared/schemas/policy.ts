@@ -4,7 +4,7 @@
 // daemon/policy/load-policy.ts), types the code, and is emitted as JSON Schema for editors
 // (shared/schemas/policy.schema.json, regenerated and diffed by a test).
 import Type from 'typebox';
-import { EntityType, RedactionConfig } from './redaction.js';
+import { ENTITY_TYPES, EntityType, RedactionAction } from './redaction.js';
 import { Price } from './price.js';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$';
@@ -225,6 +225,28 @@ export const LocalOverrides = Type.Object(
 );
 export type LocalOverrides = Type.Static<typeof LocalOverrides>;
 
+const EntityActions = Type.Object(
+  Object.fromEntries(ENTITY_TYPES.map((name) => [name, Type.Optional(Type.Object({ action: RedactionAction }, { additionalProperties: false }))])) as Record<
+    EntityType,
+    Type.TOptional<Type.TObject<{ action: typeof RedactionAction }>>
+  >,
+  { additionalProperties: false },
+);
+
+/**
+ * The team's redaction actions, which replace each daemon's configured ones for requests under
+ * the policy: per entity type, and `default_action` for the types not listed. Only actions:
+ * how values are detected (thresholds, the Japanese analyzer, answer scanning) stays each
+ * daemon's `redaction:` config, so a field the policy could not honour is refused, not ignored.
+ */
+export const PolicyRedaction = Type.Object(
+  {
+    default_action: Type.Optional(RedactionAction),
+    entities: Type.Optional(EntityActions),
+  },
+  { additionalProperties: false },
+);
+
 export const Policy = Type.Object(
   {
     version: Type.Integer({ minimum: 1 }),
@@ -235,8 +257,7 @@ export const Policy = Type.Object(
     default: RuleAction,
     limits: Type.Optional(Type.Array(RateLimit)),
     budgets: Type.Optional(Type.Array(Budget)),
-    /** Per-entity redaction actions (the config's `redaction:` block, every field optional). */
-    redaction: Type.Optional(Type.Partial(RedactionConfig)),
+    redaction: Type.Optional(PolicyRedaction),
     cache: Type.Optional(CacheSettings),
     local_overrides: Type.Optional(LocalOverrides),
   },

@@ -88,6 +88,17 @@ describe('parsePolicy', () => {
     expect(cmp).toEqual(['team.yaml:17:32: rules[0].when.latency_budget_ms: must be a comparison such as "<400", "<=0.5" or ">1000"']);
   });
 
+  it('takes redaction actions from a policy and refuses the config-only redaction fields it could not honour', () => {
+    const withActions = `${valid}redaction:\n  default_action: mask\n  entities:\n    CREDIT_CARD: { action: block }\n`;
+    expect(parsePolicy(withActions, 'team.yaml').document.redaction).toEqual({ default_action: 'mask', entities: { CREDIT_CARD: { action: 'block' } } });
+    const lines = valid.split('\n').length;
+    const configOnly = `${valid}redaction:\n  enabled: false\n  entities:\n    EMAIL: { action: allow, threshold: 0.9 }\n`;
+    expect(issuesOf(configOnly)).toEqual([
+      `team.yaml:${lines + 1}:3: redaction.enabled: unknown field`,
+      `team.yaml:${lines + 3}:29: redaction.entities.EMAIL.threshold: unknown field`,
+    ]);
+  });
+
   it('refuses a rule that sends on-prem-only data to a cloud endpoint', () => {
     const text = valid.replace('route_to: onprem', 'route_to: mini');
     expect(issuesOf(text)).toEqual(['team.yaml:16:5: rules[0]: routes on-prem-only data to "mini", which is not an on_prem endpoint']);
