@@ -132,6 +132,30 @@ describe.each(['event_loop', 'worker_thread'] as const)('createAuditWriter (writ
     await writer.close();
   });
 
+  it('with commit: after_response, rows of several turns share one transaction; a row someone waits for commits them on the next turn', async () => {
+    const writer = createAuditWriter(trail.db, { writer: place, commit: 'after_response', commitWindowMs: 60_000 });
+    const commits: number[] = [];
+    writer.onCommit((_head, rows) => commits.push(rows));
+    for (let i = 0; i < 3; i++) {
+      await writer.append(sampleRecord({ trace_id: `t${i}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(commits).toEqual([]);
+    expect(await writer.appendAdminEvent({ type: 'key.created', actor: 'cli', details: {} })).toBe(4);
+    expect(commits).toEqual([4]);
+    await writer.close();
+  });
+
+  it('with commit: after_response, the window ends on its own', async () => {
+    const writer = createAuditWriter(trail.db, { writer: place, commit: 'after_response', commitWindowMs: 1 });
+    const committed = new Promise<number>((resolve) => writer.onCommit((_head, rows) => resolve(rows)));
+    await writer.append(sampleRecord());
+    await writer.append(sampleRecord({ trace_id: 't2' }));
+    expect(await committed).toBe(2);
+    expect(createAuditStore(trail.db).count().request).toBe(2);
+    await writer.close();
+  });
+
   it('with commit: after_response, a failed commit is logged (without row contents) and the caller was already answered', async () => {
     const lines: string[] = [];
     const writer = createAuditWriter(trail.db, { writer: place, commit: 'after_response', log: (line) => lines.push(line) });
