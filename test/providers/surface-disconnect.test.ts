@@ -5,7 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../daemon/mock-upstream/server.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { oneModelConfig, startGateway, type TestGateway } from '../support/gateway.js';
 
 let upstream: MockUpstream | undefined;
 let gateway: TestGateway | undefined;
@@ -18,12 +18,7 @@ afterEach(async () => {
 
 async function start(): Promise<TestGateway> {
   upstream = await startMockUpstream({ reply: 'one more word '.repeat(100), chunkDelayMs: 20 });
-  gateway = await startGateway({
-    config: {
-      providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
-      models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
-    },
-  });
+  gateway = await startGateway({ config: oneModelConfig(upstream.url) });
   return gateway;
 }
 

@@ -46,6 +46,19 @@ export interface GatewayOptions extends AppExtras {
   readonly heartbeatMs?: number;
 }
 
+/**
+ * The config most gateway tests need: one OpenAI-compatible upstream (a mock upstream at
+ * `upstreamUrl`) as provider `sim`, exposed as model `chat-model` (upstream model
+ * `upstream-chat`); `extra` adds top-level blocks (redaction, limits, …).
+ */
+export function oneModelConfig(upstreamUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    providers: [{ id: 'sim', type: 'openai', base_url: upstreamUrl }],
+    models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
+    ...extra,
+  };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kagami-test-'));
   const config = parseConfig(stringify({ data_dir: dataDir, listen: { host: '127.0.0.1', port: 0 }, ...options.config }), 'test.yaml', {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.js';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import type { RedactionLogEntry } from '../../../shared/schemas/audit.js';
-import { startGateway, type TestGateway } from '../../support/gateway.js';
+import { oneModelConfig, startGateway, type TestGateway } from '../../support/gateway.js';
 
 let upstream: MockUpstream;
 let gateway: TestGateway;
@@ -31,11 +31,7 @@ const MODEL_CARD = '5555 5555 5555 4444';
 beforeEach(async () => {
   upstream = await startMockUpstream({ echo: true, toolCalls: false });
   gateway = await startGateway({
-    config: {
-      providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
-      models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
-      redaction: { entities: { US_SSN: { action: 'block' }, IP_ADDRESS: { action: 'allow' } } },
-    },
+    config: oneModelConfig(upstream.url, { redaction: { entities: { US_SSN: { action: 'block' }, IP_ADDRESS: { action: 'allow' } } } }),
   });
   client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
 });

@@ -11,7 +11,7 @@ import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js'
 import type { JapaneseAnalyzer } from '../../../daemon/redaction/types.js';
 import { GatewayError } from '../../../shared/errors.js';
 import { DEFAULT_JAPANESE_MAX_CHARS } from '../../../shared/schemas/redaction.js';
-import { startGateway, type TestGateway } from '../../support/gateway.js';
+import { oneModelConfig, startGateway, type TestGateway } from '../../support/gateway.js';
 import { startPolicyDaemon, type PolicyDaemon } from '../../support/policy-daemon.js';
 
 const JAPANESE = '山田太郎さんの資料を確認してください。'; // 19 characters
@@ -79,13 +79,7 @@ function gatewayWithLimit(upstreamOptions: MockUpstreamOptions): { readonly upst
   const running = {} as { upstream: MockUpstream; gateway: TestGateway };
   beforeEach(async () => {
     running.upstream = await startMockUpstream(upstreamOptions);
-    running.gateway = await startGateway({
-      config: {
-        providers: [{ id: 'sim', type: 'openai', base_url: running.upstream.url }],
-        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
-        redaction: { japanese_max_chars: 100 },
-      },
-    });
+    running.gateway = await startGateway({ config: oneModelConfig(running.upstream.url, { redaction: { japanese_max_chars: 100 } }) });
   });
   afterEach(async () => {
     await running.gateway.close();

@@ -13,7 +13,7 @@ import { resolveRedactionSettings } from '../../../daemon/redaction/settings.js'
 import type { JapaneseAnalyzer } from '../../../daemon/redaction/types.js';
 import type { AuditRow } from '../../../shared/schemas/audit.js';
 import { GatewayError } from '../../../shared/errors.js';
-import { startGateway, type TestGateway } from '../../support/gateway.js';
+import { oneModelConfig, startGateway, type TestGateway } from '../../support/gateway.js';
 
 const JAPANESE = '山田太郎さんの資料を確認してください。';
 
@@ -58,12 +58,7 @@ describe('a client that disconnects while its Japanese prompt is being scanned, 
   let gateway: TestGateway;
   beforeEach(async () => {
     upstream = await startMockUpstream({ echo: true, toolCalls: false });
-    gateway = await startGateway({
-      config: {
-        providers: [{ id: 'sim', type: 'openai', base_url: upstream.url }],
-        models: [{ name: 'chat-model', provider: 'sim', model: 'upstream-chat', capabilities: { chat: true } }],
-      },
-    });
+    gateway = await startGateway({ config: oneModelConfig(upstream.url) });
   });
   afterEach(async () => {
     await gateway.close();
