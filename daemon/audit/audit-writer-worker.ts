@@ -2,7 +2,7 @@
 // (chain-writer.ts) run on each batch the daemon's thread posts (one message per event-loop
 // turn). Replies come in the order the batches were posted. See audit-writer.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { Database } from '../store/sqlite-driver.js';
 import { createAuditStore } from './audit-store.js';
 import { createChainWriter } from './chain-writer.js';
 import type { ToWriterWorker, WriterWorkerData } from './audit-writer-thread.js';

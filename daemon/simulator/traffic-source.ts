@@ -5,7 +5,8 @@
 // not care which one it replays.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../store/db.js';
+import { Database } from '../store/sqlite-driver.js';
 import { Compile } from 'typebox/compile';
 import type { AuditRow } from '../../shared/schemas/audit.js';
 import { TrafficRecord } from '../../shared/schemas/policy-tools.js';
@@ -97,7 +98,7 @@ const OPERATIONS: Readonly<Record<string, TrafficRecord['operation']>> = {
  * The role of each virtual key (audit rows name the key, not its role), so rules on `role`
  * replay too. Empty when the file holds no key table (an audit trail copied elsewhere).
  */
-function keyRoles(db: Database.Database): Map<string, string> {
+function keyRoles(db: SqliteDatabase): Map<string, string> {
   const roles = new Map<string, string>();
   let keys;
   try {

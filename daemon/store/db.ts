@@ -3,7 +3,7 @@
 // Only daemon/store/ and each area's own `*-store.ts` files contain SQL.
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from './sqlite-driver.js';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { AREA_MIGRATIONS } from './migrations/index.js';
 import type { AreaMigrations } from './migrations/types.js';

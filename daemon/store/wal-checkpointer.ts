@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from './db.js';
+import { SQLITE_DRIVER } from './sqlite-driver.js';
 
 /** What one checkpoint did (PRAGMA wal_checkpoint's row). */
 export interface CheckpointResult {
@@ -60,7 +61,7 @@ interface WorkerReply {
 
 export function startWalCheckpointer(db: SqliteDatabase, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const driver = createRequire(import.meta.url).resolve(SQLITE_DRIVER);
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name, intervalMs: options.intervalMs ?? 1000 }, execArgv: [] });
   worker.unref();
   db.pragma('wal_autocheckpoint = 0');

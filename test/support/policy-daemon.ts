@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../daemon/store/sqlite-driver.js';
 import OpenAI from 'openai';
 import type { AuditRow } from '../../shared/schemas/audit.js';
 import { createAuditStore, parseEntry } from '../../daemon/audit/audit-store.js';
 import { startDaemon, type RunningDaemon } from '../../daemon/cli/start.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../daemon/mock-upstream/server.js';
-import { openDatabase } from '../../daemon/store/db.js';
+import { openDatabase, type SqliteDatabase } from '../../daemon/store/db.js';
 import { KeyStore } from '../../daemon/store/keys-store.js';
 import { forgetCheckpointKey } from '../daemon/audit/trail-db.js';
 
@@ -114,7 +114,7 @@ export async function startPolicyDaemon(options: PolicyDaemonOptions): Promise<P
   const start = (): Promise<RunningDaemon> =>
     startDaemon({ configFile, overrides: { port: 0, data_dir: dataDir }, createFirstKey: false, now: clock.now });
 
-  const readDb = <T>(read: (db: Database.Database) => T): T => {
+  const readDb = <T>(read: (db: SqliteDatabase) => T): T => {
     const db = new Database(join(dataDir, 'kagami.db'), { readonly: true });
     try {
       return read(db);

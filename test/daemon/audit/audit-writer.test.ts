@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { Database } from '../../../daemon/store/sqlite-driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditStore, parseEntry } from '../../../daemon/audit/audit-store.js';
 import { createAuditWriter } from '../../../daemon/audit/audit-writer.js';

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { Database } from '../../../daemon/store/sqlite-driver.js';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SiemStatus } from '../../../shared/schemas/siem.js';

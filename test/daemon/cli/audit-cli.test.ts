@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../../daemon/store/sqlite-driver.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startAuditTrail } from '../../../daemon/audit/audit-trail.js';
 import { runCli } from '../../../daemon/cli/main.js';

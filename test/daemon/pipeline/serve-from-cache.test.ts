@@ -2,7 +2,7 @@
 // echoes the prompt + the official openai client), on an injected clock: the exact-match cache
 // is per rule with its TTL, keyed on the request after redaction, per tenant, marked in the
 // response headers and the audit row, kept in SQLite across a restart, and never holds raw PII.
-import Database from 'better-sqlite3';
+import { Database } from '../../../daemon/store/sqlite-driver.js';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
