@@ -1,7 +1,8 @@
 // The audit trail's only writer. Rows are queued and written by group commit: everything
 // queued (one event-loop turn's rows, or a commit window's: see after_response below) is hashed
-// onto the chain and committed in ONE transaction (chain-writer.ts; up to MAX_BATCH rows each), WAL with synchronous=NORMAL: a SIGKILL of the
-// daemon loses nothing committed (a power cut may lose the last few commits).
+// onto the chain and committed in ONE transaction (chain-writer.ts; up to MAX_BATCH rows each),
+// WAL with synchronous=NORMAL: a SIGKILL of the daemon loses nothing committed (a power cut may
+// lose the last few commits).
 //
 // When a request may finish its answer is the `audit.commit` setting:
 // - `after_response` (the daemon's default): append() resolves at once, the answer is sent, and
