@@ -1,7 +1,8 @@
 // The gateway benchmark (issue 2): the same load sent straight to the simulator and through
 // the gateway (audit on), 1 KB chat bodies, non-streaming and streaming, at fixed rates of
 // 200 and 1000 requests/s and at saturation. Prints p50/p99 of both paths, the difference
-// (the gateway's added latency), throughput, and the daemon's peak RSS.
+// (the gateway's added latency), throughput, and the daemon's peak RSS; under each Kagami row,
+// the same requests' own-work and upstream-leg times as the daemon's audit rows record them.
 //
 // Separate processes, as in real use: the simulator (`kagami mock-upstream`), the daemon
 // (`kagami start`, built in dist/), this load generator (undici), and a minimal reference
@@ -15,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { Database } from '../daemon/store/sqlite-driver.js';
 import { policyOnOneProvider } from './hundred-rule-policy.js';
 import { chatBody, waitForLine } from './processes.js';
 
@@ -130,7 +132,7 @@ interface DaemonVariant {
   readonly policy?: string;
 }
 
-async function startDaemon(dir: string, simulatorUrl: string, variant: DaemonVariant): Promise<{ child: ChildProcess; origin: string; key: string }> {
+async function startDaemon(dir: string, simulatorUrl: string, variant: DaemonVariant): Promise<{ child: ChildProcess; origin: string; key: string; dataDir: string }> {
   const config = join(dir, `kagami-${variant.name}.yaml`);
   const policyFile = join(dir, `policy-${variant.name}.yaml`);
   if (variant.policy !== undefined) writeFileSync(policyFile, variant.policy);
@@ -154,7 +156,7 @@ async function startDaemon(dir: string, simulatorUrl: string, variant: DaemonVar
   const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
   const child = spawn(process.execPath, [...profile, KAGAMI, 'start', '--config', config, '--no-first-key'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [, origin] = await waitForLine(child, /OpenAI base URL:\s+(http:\/\/[^\s/]+)\/v1/);
-  return { child, origin: origin as string, key };
+  return { child, origin: origin as string, key, dataDir: join(dir, `data-${variant.name}`) };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -176,6 +178,37 @@ interface Path {
   readonly target: Target;
   /** The process whose CPU this path's own work costs. */
   readonly pid: number;
+  /** A Kagami daemon's data dir: its audit rows say how long each request took inside it. */
+  readonly dataDir?: string;
+}
+
+/** Highest audit row seq of a daemon's data dir so far (0 when none). */
+function lastSeq(dataDir: string): number {
+  const db = new Database(join(dataDir, 'kagami.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT MAX(seq) AS seq FROM audit_requests').get() as { seq: number | null }).seq ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The daemon's own split of the requests audited after `afterSeq`: `gateway_ms` (its own
+ * work) and `upstream_ms` (the upstream leg, including waits for its event loop) p50/p99.
+ */
+async function auditSplit(dataDir: string, afterSeq: number): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, 50)); // rows commit within audit's 5 ms window
+  const db = new Database(join(dataDir, 'kagami.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT gateway_ms, upstream_ms FROM audit_requests WHERE seq > ?').all(afterSeq) as { gateway_ms: number | null; upstream_ms: number | null }[];
+    const split = (values: (number | null)[]): string => {
+      const sorted = values.filter((value): value is number => value !== null).sort((a, b) => a - b);
+      return `p50 ${percentile(sorted, 50).toFixed(3)} p99 ${percentile(sorted, 99).toFixed(3)}`;
+    };
+    return `${' '.repeat(28)}inside the daemon (audit rows): own work ${split(rows.map((row) => row.gateway_ms))} ms, upstream leg ${split(rows.map((row) => row.upstream_ms))} ms`;
+  } finally {
+    db.close();
+  }
 }
 
 function printRow(mode: string, load: string, name: string, phase: Phase & { cpuUsPerRequest: number }, base: ReturnType<typeof summary> | null, direct: ReturnType<typeof summary>): void {
@@ -219,10 +252,12 @@ export async function run(): Promise<void> {
     const gateway: Path = {
       target: { name: 'gateway', pool: pool(daemon.origin), path: chat, headers: { ...json, authorization: `Bearer ${daemon.key}` } },
       pid: daemon.child.pid as number,
+      dataDir: daemon.dataDir,
     };
     const routed: Path = {
       target: { name: 'routed', pool: pool(routedDaemon.origin), path: chat, headers: { ...json, authorization: `Bearer ${routedDaemon.key}` } },
       pid: routedDaemon.child.pid as number,
+      dataDir: routedDaemon.dataDir,
     };
 
     console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`);
@@ -244,8 +279,11 @@ export async function run(): Promise<void> {
         const directSummary = summary(d);
         printRow(mode, label, 'direct', d, null, directSummary);
         printRow(mode, label, 'bare', await measure(proxy), directSummary, directSummary);
-        printRow(mode, label, 'gateway', await measure(gateway), directSummary, directSummary);
-        printRow(mode, label, 'routed', await measure(routed), directSummary, directSummary);
+        for (const [name, path] of [['gateway', gateway], ['routed', routed]] as const) {
+          const before = lastSeq(path.dataDir!);
+          printRow(mode, label, name, await measure(path), directSummary, directSummary);
+          console.log(await auditSplit(path.dataDir!, before));
+        }
       }
     }
     console.log(`daemon peak RSS: ${peakRssMb(gateway.pid).toFixed(0)} MB`);
