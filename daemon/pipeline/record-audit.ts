@@ -150,6 +150,17 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
 }
 
 
+/**
+ * What a stage's error is recorded and answered as: a GatewayError as it is; anything else is
+ * `client_disconnected` when the client had gone (work abandoned on its abort signal, such as a
+ * PII scan, rejects with the signal's AbortError), else `internal_error`.
+ */
+function asGatewayError(ctx: RequestContext, error: unknown, what: string): GatewayError {
+  if (isGatewayError(error)) return error;
+  if (ctx.signal.aborted) return new GatewayError('client_disconnected', 'the client closed the connection', { cause: error });
+  return new GatewayError('internal_error', what, { cause: error });
+}
+
 export function createRecordAudit(deps: RecordAuditDeps): Stage {
   const { auditWriter, events } = deps;
   const prices = new Map<string, Price>();
@@ -170,7 +181,7 @@ export function createRecordAudit(deps: RecordAuditDeps): Stage {
         yield chunk;
       }
     } catch (error) {
-      failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'stream failed', { cause: error });
+      failure = asGatewayError(ctx, error, 'stream failed');
       ctx.error = failure;
       throw failure;
     } finally {
@@ -194,7 +205,7 @@ export function createRecordAudit(deps: RecordAuditDeps): Stage {
     try {
       outcome = await next();
     } catch (error) {
-      const failure = isGatewayError(error) ? error : new GatewayError('internal_error', 'internal error', { cause: error });
+      const failure = asGatewayError(ctx, error, 'internal error');
       ctx.error = failure;
       await finish(ctx, failure.status, requestSha, null);
       throw failure;

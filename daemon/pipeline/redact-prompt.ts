@@ -136,6 +136,7 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
       engine,
       pseudonyms,
       scan: settings.scanResponses,
+      signal: ctx.signal,
       responseActionFor: (type) => settings.responseActions[type],
       onFinding: (location, finding) => {
         const entry: RedactionFinding = {

@@ -21,6 +21,8 @@ export interface ResponseRedactionDeps {
   readonly responseActionFor: (type: EntityType) => ResponseAction;
   /** Receives each finding with its location ("response.choices[0].content"). */
   readonly onFinding: (location: string, finding: StreamFinding) => void;
+  /** The request's abort signal: when the client goes away, scans of the answer are dropped. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ResponseRedaction {
@@ -72,6 +74,7 @@ export function createResponseRedaction(deps: ResponseRedactionDeps): ResponseRe
         scan: deps.scan,
         jsonString,
         onFinding: (finding) => deps.onFinding(location, finding),
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
       });
       redactors.set(location, redactor);
     }

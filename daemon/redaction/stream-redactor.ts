@@ -59,6 +59,8 @@ export interface StreamRedactorOptions {
   /** The text is the inside of a JSON string (tool-call arguments). */
   readonly jsonString?: boolean;
   readonly onFinding?: (finding: StreamFinding) => void;
+  /** When it aborts, a pending scan is dropped and push()/flush() reject with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 function isSpace(code: number): boolean {
@@ -230,7 +232,7 @@ export class StreamRedactor {
     if (this.options.scan) {
       const offset = this.context.length;
       const candidates: Span[] = [];
-      const found = await engine.detect(this.context + this.pending, hold < this.pending.length ? candidates : undefined);
+      const found = await engine.detect(this.context + this.pending, hold < this.pending.length ? candidates : undefined, this.options.signal);
       hold = this.holdOpenAddress(candidates, offset, hold);
       for (const span of found) {
         if (span.end <= offset) continue; // already handled when it was released

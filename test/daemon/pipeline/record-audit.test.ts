@@ -95,3 +95,45 @@ describe.each(['event_loop', 'worker_thread'] as const)('recordAudit and audit.c
     expect(rows()).toBe(5);
   });
 });
+
+describe('recordAudit when a stage fails after the client went away', () => {
+  let trail: TrailDb;
+  let writer: AuditWriter;
+  beforeEach(() => {
+    trail = openTrailDb();
+    writer = createAuditWriter(trail.db, { commit: 'before_response' });
+  });
+  afterEach(async () => {
+    await writer.close();
+    trail.remove();
+  });
+
+  const recorded = () => createAuditStore(trail.db).readAfter(0, 10).map((entry) => entry.values);
+  const abandoned = (): never => {
+    throw new DOMException('This operation was aborted', 'AbortError'); // what work dropped on the signal rejects with
+  };
+
+  it('records (and rethrows) a non-gateway error as client_disconnected (499), JSON and stream', async () => {
+    const recordAudit = createRecordAudit({ auditWriter: writer, events: createRequestEvents(), config: { models: [] } });
+    const gone = (stream: boolean): RequestContext => ({ ...context(stream), signal: AbortSignal.abort() });
+    await expect(recordAudit(gone(false), async () => abandoned())).rejects.toMatchObject({ code: 'client_disconnected', status: 499 });
+    const outcome = await recordAudit(gone(true), async () => ({
+      kind: 'stream',
+      status: 200,
+      events: (async function* () {
+        yield { choices: [{ index: 0, delta: { content: 'hel' } }] };
+        abandoned();
+      })(),
+    }));
+    await expect((async () => {
+      if (outcome.kind === 'stream') for await (const _chunk of outcome.events);
+    })()).rejects.toMatchObject({ code: 'client_disconnected' });
+    expect(JSON.stringify(recorded())).toContain('client_disconnected');
+    expect(JSON.stringify(recorded())).not.toContain('internal_error');
+  });
+
+  it('still records an unexpected error as internal_error while the client is there', async () => {
+    const recordAudit = createRecordAudit({ auditWriter: writer, events: createRequestEvents(), config: { models: [] } });
+    await expect(recordAudit(context(false), async () => abandoned())).rejects.toMatchObject({ code: 'internal_error', status: 500 });
+  });
+});

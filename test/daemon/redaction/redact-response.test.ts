@@ -252,3 +252,31 @@ describe('redactJson', () => {
     expect(locations).toEqual(['response.choices[0].content:US_SSN:mask', 'response.choices[1].text:PHONE:mask']);
   });
 });
+
+describe('createResponseRedaction when the client goes away', () => {
+  it("hands the request's signal to the Japanese analyzer, and the answer's scan rejects when it aborts", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const japanese = {
+      detectJapanese: (_text: string, signal?: AbortSignal) =>
+        new Promise<never>((_resolve, reject) => {
+          signals.push(signal);
+          signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+      close: async () => {},
+    };
+    const controller = new AbortController();
+    const response = createResponseRedaction({
+      engine: createRedactionEngine({ settings: resolveRedactionSettings(undefined), japanese }),
+      pseudonyms: new PseudonymTable(),
+      scan: true,
+      responseActionFor: () => 'mask',
+      onFinding: () => {},
+      signal: controller.signal,
+    });
+    const scanning = response.redactJson({ choices: [{ index: 0, message: { role: 'assistant', content: '山田太郎さんの資料です。' }, finish_reason: 'stop' }] });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(signals).toEqual([controller.signal]);
+    controller.abort();
+    await expect(scanning).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
