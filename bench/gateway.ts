@@ -262,7 +262,7 @@ export async function run(): Promise<void> {
 
     console.log(`${SECONDS} s per phase; saturation = ${CONCURRENCY} concurrent clients; 1 KB chat bodies; audit on, redaction off; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`);
     console.log('paths: direct = load generator -> simulator; bare = a minimal fastify+undici proxy (bench/bare-proxy.ts, the floor for any Node proxy);');
-    console.log('       gateway = kagami start (auth, policy, limits, routing, audit rows committed right after the answer (audit.commit default), events, metrics)');
+    console.log('       gateway = kagami start (auth, policy, limits, routing, audit rows committed within 5 ms of the answer (audit.commit default), events, metrics)');
     console.log('       routed = the same with a 100-rule policy file (bench/hundred-rule-policy.ts; all 100 rules tested per request)');
     console.log('added = p50/p99 minus direct; CPU = CPU µs per request of the process serving that path (simulator / bare proxy / daemon)');
     console.log('mode    load        path          p50      p99     added p50/p99       rps errors CPU µs/r');
