@@ -79,7 +79,6 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
   }
 
   const redactPromptActive: Stage = async function redactPromptActive(ctx, next): Promise<Outcome> {
-    if (!settings.enabled) return next();
     const scan = await scanner.scan(ctx);
     const overrides = redactionActionsFor(ctx);
     const actionFor = (type: EntityType): RedactionAction => overrides[type] ?? settings.actions[type];
@@ -169,7 +168,7 @@ export function createRedactPrompt(deps: RedactPromptDeps): Stage {
   };
 
   // With redaction off: hand on at once, without an async frame, promise and closures per request
-  // (allocation on the request path; redactPromptActive makes the same check).
+  // (allocation on the request path).
   return function redactPrompt(ctx, next) {
     if (!settings.enabled) return next();
     return redactPromptActive(ctx, next);

@@ -133,6 +133,14 @@ function katakanaLexicon(tokenizer: JapaneseTokenizer): { word: string; person: 
   return lexicon.sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
 }
 
+/** Fisher-Yates, in place, with the trainer's seeded random (the same order on every run). */
+function shuffle(order: number[], random: () => number): void {
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [order[k], order[j]] = [order[j]!, order[k]!];
+  }
+}
+
 /** The word-shape classifier: an averaged binary perceptron over katakana character n-grams. */
 function trainShape(lexicon: readonly { word: string; person: boolean }[], epochs = 10): Float32Array {
   const size = 1 << SHAPE_BITS;
@@ -143,10 +151,7 @@ function trainShape(lexicon: readonly { word: string; person: boolean }[], epoch
   const encoded = lexicon.map((entry) => shapeFeatures(entry.word).map((hash) => hash & (size - 1)));
   let step = 1;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let k = order.length - 1; k > 0; k--) {
-      const j = Math.floor(random() * (k + 1));
-      [order[k], order[j]] = [order[j]!, order[k]!];
-    }
+    shuffle(order, random);
     for (const index of order) {
       const features = encoded[index]!;
       const target = lexicon[index]!.person ? 1 : -1;
@@ -208,10 +213,7 @@ function train(sentences: readonly Sentence[], shapeWeights: Float32Array): Pers
     transitionTotals[from * TAGS + to]! += step * delta;
   };
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    for (let k = order.length - 1; k > 0; k--) {
-      const j = Math.floor(random() * (k + 1));
-      [order[k], order[j]] = [order[j]!, order[k]!];
-    }
+    shuffle(order, random);
     for (const index of order) {
       const sentence = sentences[index]!;
       const features = random() < RULE_DROPOUT ? sentence.featuresWithoutRules : sentence.features;

@@ -6,6 +6,7 @@ import type { ResolvedProvider } from '../../../shared/schemas/config.js';
 import type { GatewayError } from '../../../shared/errors.js';
 import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
 import type { JsonObject, Outcome, RequestContext, Target } from '../../../daemon/pipeline/context.js';
+import { requestContext } from '../../support/request-context.js';
 import { createForwardUpstream, type RouteAnnotation } from '../../../daemon/pipeline/forward-upstream.js';
 import { findAdapter } from '../../../daemon/providers/index.js';
 import type { AttemptPolicy, AttemptResult } from '../../../daemon/upstream/attempt-policy.js';
@@ -31,20 +32,7 @@ const PRIMARY: Target = { endpoint: 'main', provider: 'primary', upstreamModel: 
 const SECONDARY: Target = { endpoint: 'backup', provider: 'secondary', upstreamModel: 'model-b' };
 
 function context(candidates: Target[], body: JsonObject = {}): RequestContext {
-  return {
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    receivedAt: performance.now(),
-    startedAt: Date.now(),
-    api: 'openai.chat',
-    request: { op: 'chat', body: { model: 'alias', messages: [{ role: 'user', content: 'hi' }], ...body } },
-    headers: {},
-    signal: new AbortController().signal,
-    dataClasses: new Set(),
-    candidates,
-    responseHeaders: {},
-    annotations: {},
-  };
+  return requestContext({ model: 'alias', messages: [{ role: 'user', content: 'hi' }], ...body }, { candidates });
 }
 
 async function drain(outcome: Outcome): Promise<JsonObject[]> {

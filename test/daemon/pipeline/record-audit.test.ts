@@ -10,22 +10,10 @@ import { createRequestEvents } from '../../../daemon/events/channels.js';
 import type { JsonObject, Outcome, RequestContext } from '../../../daemon/pipeline/context.js';
 import { createRecordAudit } from '../../../daemon/pipeline/record-audit.js';
 import { openTrailDb, type TrailDb } from '../audit/trail-db.js';
+import { requestContext } from '../../support/request-context.js';
 
 function context(stream: boolean): RequestContext {
-  return {
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    receivedAt: performance.now(),
-    startedAt: Date.now(),
-    api: 'openai.chat',
-    request: { op: 'chat', body: { model: 'chat', stream, messages: [{ role: 'user', content: 'hi' }] } },
-    headers: {},
-    signal: new AbortController().signal,
-    dataClasses: new Set(),
-    candidates: [],
-    responseHeaders: {},
-    annotations: {},
-  };
+  return requestContext({ model: 'chat', stream, messages: [{ role: 'user', content: 'hi' }] });
 }
 
 const ANSWER: JsonObject = { choices: [{ index: 0, message: { role: 'assistant', content: 'hello' } }] };
