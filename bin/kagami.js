@@ -9,4 +9,12 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('kagami: dist/ is missing; run `npm run build` first\n');
   process.exit(1);
 }
-await import(entry.href);
+try {
+  await import(entry.href);
+} catch (error) {
+  // A setup problem the message explains (the SQLite driver for this Node is not installed):
+  // the message, not a stack trace. Anything else keeps its stack.
+  if (error?.name !== 'SqliteDriverError') throw error;
+  process.stderr.write(`kagami: ${error.message}\n`);
+  process.exit(1);
+}
