@@ -89,3 +89,46 @@ describe('a client that disconnects while its Japanese prompt is being scanned, 
     expect(answer.choices[0]?.message.content).toBe(JAPANESE);
   });
 });
+
+describe("a client that disconnects while the answer's Japanese text is being scanned, through the daemon", () => {
+  let upstream: MockUpstream;
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    // A short English prompt; a ~100,000-character Japanese answer, whose scan takes the real
+    // analyzer (the first load included) well over a second.
+    upstream = await startMockUpstream({ reply: JAPANESE.repeat(5_000), chunkCount: 1, toolCalls: false });
+    gateway = await startGateway({ config: oneModelConfig(upstream.url) });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('is audited as client_disconnected (499), not internal_error, and the daemon serves the next request', async () => {
+    const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
+    const controller = new AbortController();
+    // undici publishes `trailers` when the daemon has read the whole upstream answer: the
+    // client leaves then, while the daemon scans that answer.
+    const abortOnUpstreamDone = (): void => controller.abort();
+    diagnostics.subscribe('undici:request:trailers', abortOnUpstreamDone);
+    const ended = new Promise<AuditRow>((resolve) => {
+      const onEnd = (row: unknown): void => {
+        diagnostics.unsubscribe(CHANNELS.end, onEnd);
+        resolve(row as AuditRow);
+      };
+      diagnostics.subscribe(CHANNELS.end, onEnd);
+    });
+    try {
+      const request = client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'Summarise the file.' }] }, { signal: controller.signal });
+      await expect(request).rejects.toThrow(/abort/i);
+    } finally {
+      diagnostics.unsubscribe('undici:request:trailers', abortOnUpstreamDone);
+    }
+    const row = await ended;
+    expect(row).toMatchObject({ status: 499, error_code: 'client_disconnected' });
+    expect(upstream.stats.requests).toBe(1);
+
+    const answer = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'Again, please.' }] });
+    expect(answer.choices[0]?.message.content).toContain('さんの資料を確認してください。');
+  }, 60_000);
+});
