@@ -149,7 +149,6 @@ function buildRecord(ctx: RequestContext, status: number, requestSha: string | n
   };
 }
 
-
 /**
  * What a stage's error is recorded and answered as: a GatewayError as it is; anything else is
  * `client_disconnected` when the client had gone (work abandoned on its abort signal, such as a

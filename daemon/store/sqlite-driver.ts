@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 
+const requireHere = createRequire(import.meta.url);
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** The package name this process loads. */
@@ -25,9 +26,9 @@ export class SqliteDriverError extends Error {
  * Loads the named driver package; when it is missing or does not load, the error says which
  * package this Node needs and how to get it.
  */
-export function loadSqliteDriver(name: string, require: NodeJS.Require = createRequire(import.meta.url)): typeof BetterSqlite3 {
+export function loadSqliteDriver(name: string): typeof BetterSqlite3 {
   try {
-    return require(name) as typeof BetterSqlite3;
+    return requireHere(name) as typeof BetterSqlite3;
   } catch (error) {
     throw new SqliteDriverError(
       `SQLite driver "${name}" (the one Node ${process.versions.node} needs) could not be loaded: ` +

@@ -4,7 +4,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../../daemon/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../../daemon/mock-upstream/server.js';
 import type { RequestContext } from '../../../daemon/pipeline/context.js';
 import { CHANNELS } from '../../../daemon/events/channels.js';
 import { createRedactionEngine } from '../../../daemon/redaction/engine.js';
@@ -53,35 +53,55 @@ describe('createPiiScanner when the client goes away', () => {
   });
 });
 
-describe('a client that disconnects while its Japanese prompt is being scanned, through the daemon', () => {
-  let upstream: MockUpstream;
-  let gateway: TestGateway;
+/** A daemon in front of a mock upstream made with `options`, fresh for each test of the block. */
+function withGateway(options: MockUpstreamOptions): { upstream: MockUpstream; gateway: TestGateway } {
+  const handles = {} as { upstream: MockUpstream; gateway: TestGateway };
   beforeEach(async () => {
-    upstream = await startMockUpstream({ echo: true, toolCalls: false });
-    gateway = await startGateway({ config: oneModelConfig(upstream.url) });
+    handles.upstream = await startMockUpstream(options);
+    handles.gateway = await startGateway({ config: oneModelConfig(handles.upstream.url) });
   });
   afterEach(async () => {
-    await gateway.close();
-    await upstream.close();
+    await handles.gateway.close();
+    await handles.upstream.close();
   });
+  return handles;
+}
+
+/** The next audit row the daemon publishes. */
+function nextAuditRow(): Promise<AuditRow> {
+  return new Promise<AuditRow>((resolve) => {
+    const onEnd = (row: unknown): void => {
+      diagnostics.unsubscribe(CHANNELS.end, onEnd);
+      resolve(row as AuditRow);
+    };
+    diagnostics.subscribe(CHANNELS.end, onEnd);
+  });
+}
+
+/** Sends a request whose client gives up when `channel` first publishes, and expects the abort. */
+async function abandonOn(channel: string, send: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  diagnostics.subscribe(channel, abort);
+  try {
+    await expect(send(controller.signal)).rejects.toThrow(/abort/i);
+  } finally {
+    diagnostics.unsubscribe(channel, abort);
+  }
+}
+
+describe('a client that disconnects while its Japanese prompt is being scanned, through the daemon', () => {
+  const handles = withGateway({ echo: true, toolCalls: false });
 
   it('is audited as client_disconnected (499), nothing goes upstream, and the daemon serves the next request', async () => {
+    const { gateway, upstream } = handles;
     const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
-    const controller = new AbortController();
+    const ended = nextAuditRow();
     // Aborted as soon as the daemon has the request: its ~100,000 characters take the real
     // analyzer (the first load included) well over a second.
-    const abortOnStart = (): void => controller.abort();
-    diagnostics.subscribe(CHANNELS.start, abortOnStart);
-    const ended = new Promise<AuditRow>((resolve) => {
-      const onEnd = (row: unknown): void => {
-        diagnostics.unsubscribe(CHANNELS.end, onEnd);
-        resolve(row as AuditRow);
-      };
-      diagnostics.subscribe(CHANNELS.end, onEnd);
-    });
-    const request = client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE.repeat(5_000) }] }, { signal: controller.signal });
-    await expect(request).rejects.toThrow(/abort/i);
-    diagnostics.unsubscribe(CHANNELS.start, abortOnStart);
+    await abandonOn(CHANNELS.start, (signal) =>
+      client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: JAPANESE.repeat(5_000) }] }, { signal }),
+    );
     expect(await ended).toMatchObject({ status: 499, error_code: 'client_disconnected' });
     expect(upstream.stats.requests).toBe(0);
 
@@ -91,41 +111,20 @@ describe('a client that disconnects while its Japanese prompt is being scanned, 
 });
 
 describe("a client that disconnects while the answer's Japanese text is being scanned, through the daemon", () => {
-  let upstream: MockUpstream;
-  let gateway: TestGateway;
-  beforeEach(async () => {
-    // A short English prompt; a ~100,000-character Japanese answer, whose scan takes the real
-    // analyzer (the first load included) well over a second.
-    upstream = await startMockUpstream({ reply: JAPANESE.repeat(5_000), chunkCount: 1, toolCalls: false });
-    gateway = await startGateway({ config: oneModelConfig(upstream.url) });
-  });
-  afterEach(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  // A short English prompt; a ~100,000-character Japanese answer, whose scan takes the real
+  // analyzer (the first load included) well over a second.
+  const handles = withGateway({ reply: JAPANESE.repeat(5_000), chunkCount: 1, toolCalls: false });
 
   it('is audited as client_disconnected (499), not internal_error, and the daemon serves the next request', async () => {
+    const { gateway, upstream } = handles;
     const client = new OpenAI({ apiKey: gateway.apiKey, baseURL: gateway.baseURL, maxRetries: 0 });
-    const controller = new AbortController();
+    const ended = nextAuditRow();
     // undici publishes `trailers` when the daemon has read the whole upstream answer: the
     // client leaves then, while the daemon scans that answer.
-    const abortOnUpstreamDone = (): void => controller.abort();
-    diagnostics.subscribe('undici:request:trailers', abortOnUpstreamDone);
-    const ended = new Promise<AuditRow>((resolve) => {
-      const onEnd = (row: unknown): void => {
-        diagnostics.unsubscribe(CHANNELS.end, onEnd);
-        resolve(row as AuditRow);
-      };
-      diagnostics.subscribe(CHANNELS.end, onEnd);
-    });
-    try {
-      const request = client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'Summarise the file.' }] }, { signal: controller.signal });
-      await expect(request).rejects.toThrow(/abort/i);
-    } finally {
-      diagnostics.unsubscribe('undici:request:trailers', abortOnUpstreamDone);
-    }
-    const row = await ended;
-    expect(row).toMatchObject({ status: 499, error_code: 'client_disconnected' });
+    await abandonOn('undici:request:trailers', (signal) =>
+      client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'Summarise the file.' }] }, { signal }),
+    );
+    expect(await ended).toMatchObject({ status: 499, error_code: 'client_disconnected' });
     expect(upstream.stats.requests).toBe(1);
 
     const answer = await client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'Again, please.' }] });
