@@ -35,13 +35,19 @@ budgets:
   - { per: tenant, daily_usd: 2, monthly_usd: 100, soft_ratio: 0.8 }
 `;
 
+/**
+ * A port nothing listens on: deliveries there fail with a connection error. Port 1 (tcpmux),
+ * not a port freed a moment ago: the OS hands freed ports out again, and once the gateway itself
+ * got that one and answered the deliveries with a 404.
+ */
+const DEAD_PORT = 1;
+
 describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a signed team policy${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let upstream: MockUpstream;
   let gateway: Gateway;
   let browser: Browser;
   let receiver: Server;
   let received = 0;
-  let deadPort: number;
 
   /** A local HTTP server on port 0 (answering 200 to every webhook delivery). */
   const listen = async (): Promise<Server> => {
@@ -60,10 +66,6 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
   beforeEach(async () => {
     upstream = await startMockUpstream({ latencyMs: 2 });
     receiver = await listen();
-    // A port nothing listens on: deliveries there fail with a connection error.
-    const dead = await listen();
-    deadPort = (dead.address() as AddressInfo).port;
-    await new Promise((resolve) => dead.close(resolve));
     gateway = await startGateway({
       configYaml: (dir) => {
         const bundles = join(dir, 'bundles');
@@ -84,7 +86,7 @@ describe.skipIf(unavailable !== null)(`Policy, Cost and Latency views with a sig
           'siem:',
           '  sinks:',
           `    - { id: soc-webhook, type: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook" }`,
-          `    - { id: backup-webhook, type: webhook, url: "http://127.0.0.1:${deadPort}/hook" }`,
+          `    - { id: backup-webhook, type: webhook, url: "http://127.0.0.1:${DEAD_PORT}/hook" }`,
           '',
         ].join('\n');
       },
